@@ -1,0 +1,5 @@
+"""``python -m loiter`` works like ``loiter-viz``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,275 @@
+"""Take the four timestamps: the worker side times the call, the caller side keeps the rest.
+
+The hot path is deliberately tiny: a clock read and a tuple in the worker, a
+clock read and a slot in the caller. Everything else (outcomes, JSON-able
+values, relative times) happens once, in :meth:`Recording.freeze`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import CancelledError, Future
+from concurrent.futures import TimeoutError as FuturesTimeout
+from typing import Any
+
+from .trace import CANCELLED, ERROR, OK, TIMED_OUT, UNDELIVERED, Blocked, Run, Task
+
+# One monotonic clock for every timestamp. perf_counter_ns is system-wide on
+# Linux, macOS and Windows, so worker processes on this host read the same clock.
+now = time.perf_counter_ns
+
+# (started_ns, finished_ns, worker): what the worker side hands back per call.
+Timing = tuple[int, int, str]
+
+# The exception attribute that carries worker timings back with a failure.
+TIMINGS_ATTR = "_loiter_timings"
+
+_names: dict[int, str] = {}
+if hasattr(os, "register_at_fork"):
+    # A forked child must not reuse the parent's thread names.
+    os.register_at_fork(after_in_child=_names.clear)
+
+
+def worker_name(caller_pid: int) -> str:
+    """Thread name in the caller's process, process name (plus thread) elsewhere."""
+    ident = threading.get_ident()
+    name = _names.get(ident)
+    if name is None:
+        thread = threading.current_thread().name
+        if os.getpid() == caller_pid:
+            name = thread
+        else:
+            proc = multiprocessing.current_process().name
+            name = proc if thread == "MainThread" else f"{proc}/{thread}"
+        _names[ident] = name
+    return name
+
+
+class Recorded:
+    """Picklable wrapper that runs in the worker, like CPython's ``_WorkItem.run``.
+
+    Returns ``(value, started, finished, worker)``; on failure the exception is
+    re-raised unchanged but carries the timings, so the authoritative data
+    travels with the outcome and never through a side channel.
+    """
+
+    __slots__ = ("caller_pid", "fn")
+
+    def __init__(self, fn: Any, caller_pid: int) -> None:
+        self.fn = fn
+        self.caller_pid = caller_pid
+
+    def __call__(self, *args: Any, **kwargs: Any) -> tuple[Any, int, int, str]:
+        started = now()
+        try:
+            value = self.fn(*args, **kwargs)
+        except BaseException as exc:
+            finished = now()
+            _attach(exc, [(started, finished, worker_name(self.caller_pid))])
+            raise
+        finished = now()
+        return value, started, finished, worker_name(self.caller_pid)
+
+    def __getstate__(self) -> tuple[Any, int]:
+        return self.fn, self.caller_pid
+
+    def __setstate__(self, state: tuple[Any, int]) -> None:
+        self.fn, self.caller_pid = state
+
+
+class RecordedChunk:
+    """Runs a chunk of calls back to back in one worker, as ProcessPoolExecutor.map does.
+
+    Like CPython's ``_process_chunk``, one failure fails the whole chunk; the
+    timings of the calls that did run still travel back on the exception.
+    """
+
+    __slots__ = ("recorded",)
+
+    def __init__(self, recorded: Recorded) -> None:
+        self.recorded = recorded
+
+    def __call__(self, chunk: tuple[tuple[Any, ...], ...]) -> list[tuple[Any, int, int, str]]:
+        packs: list[tuple[Any, int, int, str]] = []
+        for args in chunk:
+            try:
+                packs.append(self.recorded(*args))
+            except BaseException as exc:
+                _attach(exc, [p[1:] for p in packs] + getattr(exc, TIMINGS_ATTR, []))
+                raise
+        return packs
+
+    def __getstate__(self) -> Recorded:
+        return self.recorded
+
+    def __setstate__(self, state: Recorded) -> None:
+        self.recorded = state
+
+
+def _attach(exc: BaseException, timings: list[Timing]) -> None:
+    # An exception type with __slots__ loses its timings, never its error.
+    with contextlib.suppress(AttributeError, TypeError):
+        setattr(exc, TIMINGS_ATTR, timings)
+
+
+class Slot:
+    """Caller-side record of one task while the run is going."""
+
+    __slots__ = (
+        "arg",
+        "delivered",
+        "future",
+        "index",
+        "pos",
+        "raised",
+        "result",
+        "submitted",
+        "timing",
+    )
+
+    def __init__(self, index: int, arg: Any, submitted: int, pos: int) -> None:
+        self.index = index
+        self.arg = arg
+        self.submitted = submitted
+        self.pos = pos  # position inside the chunk its future carries
+        self.future: Future[Any] | None = None
+        self.timing: Timing | None = None
+        self.delivered: int | None = None
+        self.result: Any = None
+        self.raised: BaseException | None = None
+
+
+class Recording:
+    """Everything the caller side saw during one run; frozen into a :class:`Run`."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.origin = now()
+        self.wall_origin = time.time()
+        self.slots: list[Slot] = []
+        self.blocked: list[tuple[int, int, int | None]] = []
+
+    def reserve(self, calls: tuple[tuple[Any, ...], ...]) -> list[Slot]:
+        """Slots for calls about to be submitted together (one, or one chunk)."""
+        submitted = now()
+        first = len(self.slots)
+        new = [Slot(first + pos, args, submitted, pos) for pos, args in enumerate(calls)]
+        self.slots.extend(new)
+        return new
+
+    def deliver(self, slot: Slot, pack: tuple[Any, int, int, str], got: int) -> None:
+        """The caller has a value that came back packed with its timings (map)."""
+        slot.timing = pack[1:]
+        self.delivered(slot, pack[0], got)
+
+    def delivered(self, slot: Slot, value: Any, got: int) -> None:
+        """The caller has the value; drop the future so results do not pile up."""
+        slot.delivered = got
+        slot.result = jsonable(value)
+        slot.future = None
+
+    def fail(self, slot: Slot, exc: BaseException, got: int) -> None:
+        """The caller got an exception instead of this task's value."""
+        slot.raised = exc
+        timings = getattr(exc, TIMINGS_ATTR, None)
+        if timings:
+            slot.timing = timings[min(slot.pos, len(timings) - 1)]
+        if not isinstance(exc, (FuturesTimeout, KeyboardInterrupt, GeneratorExit)):
+            slot.delivered = got
+
+    def freeze(self, **meta: Any) -> Run:
+        """Relative seconds, outcomes and JSON-able values; called once, after shutdown."""
+        origin = self.origin
+        tasks = [self._task(slot, origin) for slot in self.slots]
+        blocked = [Blocked(_rel(a, origin), _rel(g, origin), i) for a, g, i in self.blocked]
+        return Run(tasks=tasks, caller_blocked=blocked, wall_origin=self.wall_origin, **meta)
+
+    def _task(self, slot: Slot, origin: int) -> Task:
+        outcome, error = _settle(slot)
+        started, finished, worker = slot.timing or (None, None, None)
+        return Task(
+            index=slot.index,
+            arg=jsonable_arg(slot.arg),
+            submitted=_rel(slot.submitted, origin),
+            started=_rel(started, origin),
+            finished=_rel(finished, origin),
+            delivered=_rel(slot.delivered, origin),
+            worker=worker,
+            outcome=outcome,
+            result=slot.result if outcome == OK else None,
+            error=error,
+        )
+
+
+def _settle(slot: Slot) -> tuple[str, str | None]:
+    """Decide a task's outcome from what the caller saw, then from its future."""
+    if slot.raised is not None:
+        exc = slot.raised
+        if isinstance(exc, FuturesTimeout) and not hasattr(exc, TIMINGS_ATTR):
+            _late_timing(slot)
+            return TIMED_OUT, "TimeoutError: the caller stopped waiting"
+        if slot.delivered is not None:
+            return ERROR, describe(exc)
+    if slot.delivered is not None:
+        return OK, None
+    future = slot.future
+    if future is None or not future.done():
+        return UNDELIVERED, None
+    if future.cancelled():
+        return CANCELLED, None
+    exc = _late_timing(slot)
+    return UNDELIVERED, describe(exc) if exc is not None else None
+
+
+def _late_timing(slot: Slot) -> BaseException | None:
+    """Read timings of a task the caller never took, from its future, if it ran."""
+    future = slot.future
+    if future is None or not future.done() or future.cancelled():
+        return None
+    exc = future.exception()
+    if exc is None:
+        packs = future.result()
+        pack = packs[slot.pos] if isinstance(packs, list) else packs
+        slot.timing = slot.timing or pack[1:]
+        return None
+    timings = getattr(exc, TIMINGS_ATTR, None)
+    if timings and slot.pos < len(timings):
+        slot.timing = slot.timing or timings[slot.pos]
+    return exc
+
+
+def _rel(ns: int | None, origin: int) -> float | None:
+    return None if ns is None else (ns - origin) / 1e9
+
+
+def describe(exc: BaseException) -> str:
+    """``Type: message`` — what the trace and the summary show of an exception."""
+    if isinstance(exc, CancelledError):
+        return "CancelledError"
+    message = str(exc)
+    name = type(exc).__name__
+    return f"{name}: {message}" if message else name
+
+
+_SCALARS = (int, float, bool, type(None))
+
+
+def jsonable(value: Any) -> Any:
+    """Small JSON values as they are; anything else as a short description."""
+    if isinstance(value, _SCALARS):
+        return value if not isinstance(value, float) or math.isfinite(value) else repr(value)
+    if isinstance(value, str):
+        return value if len(value) <= 80 else value[:77] + "..."
+    if isinstance(value, (list, tuple)) and len(value) <= 8:
+        return [jsonable(v) for v in value]
+    return f"<{type(value).__qualname__}>"
+
+
+def jsonable_arg(args: tuple[Any, ...]) -> Any:
+    """One positional argument is stored as itself, several as a list."""
+    return jsonable(args[0]) if len(args) == 1 else jsonable(list(args))

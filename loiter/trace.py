@@ -1,0 +1,198 @@
+"""The recorded data: plain dataclasses, plus the metrics derived from them.
+
+A Trace is what every renderer reads and what the trace file stores. Times are
+float seconds from the run's origin (just before the first submit); a timestamp
+that never happened is None.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+# A task's outcome: a closed set, as in concurrent.futures' own states.
+OK = "ok"
+ERROR = "error"
+CANCELLED = "cancelled"
+TIMED_OUT = "timed_out"
+UNDELIVERED = "undelivered"
+OUTCOMES = (OK, ERROR, CANCELLED, TIMED_OUT, UNDELIVERED)
+
+
+@dataclass
+class Task:
+    """One call of the workload, with its four timestamps."""
+
+    index: int
+    arg: Any
+    submitted: float | None
+    started: float | None
+    finished: float | None
+    delivered: float | None
+    worker: str | None
+    outcome: str
+    result: Any = None
+    error: str | None = None
+
+    @property
+    def queued(self) -> float | None:
+        return _span(self.submitted, self.started)
+
+    @property
+    def ran(self) -> float | None:
+        return _span(self.started, self.finished)
+
+    @property
+    def held(self) -> float | None:
+        """A finished result not yet in the caller's hands."""
+        return _span(self.finished, self.delivered)
+
+
+class Blocked(NamedTuple):
+    """The caller waiting: from asking for a result to getting one.
+
+    ``index`` is the task whose arrival ended the wait (None when unknown), so
+    that waiting for a task is never counted as that task's own stall. Stored
+    as ``[ask, got, index]`` in the trace file.
+    """
+
+    ask: float
+    got: float
+    index: int | None = None
+
+
+@dataclass
+class Run:
+    """One scenario under one strategy on one executor."""
+
+    scenario: str
+    strategy: str
+    executor: str
+    workers: int
+    unit: float
+    tasks: list[Task]
+    caller_blocked: list[Blocked] = field(default_factory=list)
+    workload: str = "loiter"
+    wall_origin: float | None = None  # time.time() at the origin, for the book's [HH:MM:SS]
+    error: str | None = None  # what the strategy raised to the caller, if anything
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.scenario} / {self.strategy}"
+
+    def stalls(self) -> list[Stall]:
+        """Per task: the part of its held time the caller spent blocked on *another* task."""
+        return ordering_stalls(self)
+
+    def summary(self) -> Summary:
+        return summarize(self)
+
+
+@dataclass
+class Trace:
+    """Everything one invocation recorded: one or more runs."""
+
+    runs: list[Run] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Run]:
+        return iter(self.runs)
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+
+@dataclass(frozen=True)
+class Stall:
+    """How long a finished task waited while the caller was blocked elsewhere, and on whom."""
+
+    seconds: float
+    blocked_on: int | None  # the task the caller was waiting for during most of it
+    intervals: tuple[tuple[float, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Per-run numbers, in seconds unless named otherwise."""
+
+    makespan: float | None
+    first_result: float | None
+    total_stall: float
+    max_stall: float
+    stalled_tasks: int
+    total_held: float
+    utilisation: float | None  # busy worker time / (workers * makespan)
+    caller_blocked: float
+    outcomes: dict[str, int]
+
+
+# A stall shorter than this is scheduling noise (thread wake-up), not a lesson.
+STALL_EPSILON = 0.001
+
+
+def worker_labels(runs: Sequence[Run]) -> dict[str, str]:
+    """Short, stable labels ("w1", "w2", ...) in order of first appearance by start time."""
+    seen: dict[str, str] = {}
+    for run in runs:
+        for task in sorted(run.tasks, key=lambda t: (t.started is None, t.started or 0.0)):
+            if task.worker is not None and task.worker not in seen:
+                seen[task.worker] = f"w{len(seen) + 1}"
+    return seen
+
+
+def _span(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else b - a
+
+
+def ordering_stalls(run: Run) -> list[Stall]:
+    """Overlap of each task's held interval with the caller's waits for *other* tasks.
+
+    Waits are sorted by ask time, so only those asked before the delivery are
+    scanned; a wait for the task itself is wake-up latency, never its stall.
+    """
+    blocked = sorted(run.caller_blocked, key=lambda b: b.ask)
+    asks = [b.ask for b in blocked]
+    out: list[Stall] = []
+    for task in run.tasks:
+        if task.finished is None or task.delivered is None or task.delivered <= task.finished:
+            out.append(Stall(0.0, None))
+            continue
+        by_task: dict[int | None, float] = {}
+        intervals = []
+        for b in blocked[: bisect.bisect_left(asks, task.delivered)]:
+            if b.index == task.index or b.got <= task.finished:
+                continue
+            lo, hi = max(b.ask, task.finished), min(b.got, task.delivered)
+            if hi > lo:
+                by_task[b.index] = by_task.get(b.index, 0.0) + (hi - lo)
+                intervals.append((lo, hi))
+        culprit = max(by_task, key=by_task.__getitem__) if by_task else None
+        out.append(Stall(sum(by_task.values()), culprit, tuple(intervals)))
+    return out
+
+
+def summarize(run: Run) -> Summary:
+    """The per-run numbers a lecture compares between strategies."""
+    tasks = run.tasks
+    delivered = [t.delivered for t in tasks if t.delivered is not None]
+    ends = [x for t in tasks for x in (t.finished, t.delivered) if x is not None]
+    makespan = max(ends) if ends else None
+    busy = sum(t.ran or 0.0 for t in tasks)
+    stalls = [s.seconds for s in ordering_stalls(run)]
+    stalled = [s for s in stalls if s > STALL_EPSILON]
+    outcomes = {name: 0 for name in OUTCOMES}
+    for t in tasks:
+        outcomes[t.outcome] = outcomes.get(t.outcome, 0) + 1
+    return Summary(
+        makespan=makespan,
+        first_result=min(delivered) if delivered else None,
+        total_stall=sum(stalled),
+        max_stall=max(stalls, default=0.0),
+        stalled_tasks=len(stalled),
+        total_held=sum(t.held or 0.0 for t in tasks),
+        utilisation=busy / (run.workers * makespan) if makespan else None,
+        caller_blocked=sum(b.got - b.ask for b in run.caller_blocked),
+        outcomes={k: v for k, v in outcomes.items() if v},
+    )

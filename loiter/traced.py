@@ -1,0 +1,217 @@
+"""An Executor that records every task of any inner executor without changing what the caller sees.
+
+``map`` is CPython's own ``Executor.map`` driven through a recording
+``submit``, so ordering, ``timeout``, cancellation on early exit and (3.14+)
+``buffersize`` behave exactly as in the standard library.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from .recorder import Recorded, RecordedChunk, Recording, Slot, now
+from .trace import Run, Trace
+
+
+class TracedFuture(cf.Future):
+    """The caller's future: mirrors the inner one and notes when its result is delivered."""
+
+    def __init__(self, recording: Recording, slot: Slot) -> None:
+        super().__init__()
+        self._recording = recording
+        self._slot = slot
+
+    def cancel(self) -> bool:
+        inner = self._slot.future
+        return inner.cancel() if inner is not None else super().cancel()
+
+    def result(self, timeout: float | None = None) -> Any:
+        slot = self._slot
+        ask = now()
+        waited = not self.done()
+        try:
+            value = super().result(timeout)
+        except BaseException as exc:
+            if waited:
+                self._recording.blocked.append((ask, now(), slot.index))
+            if slot.delivered is None and not isinstance(exc, cf.TimeoutError):
+                self._recording.fail(slot, exc, now())
+            raise
+        got = now()
+        if waited:
+            self._recording.blocked.append((ask, got, slot.index))
+        if slot.delivered is None:
+            self._recording.delivered(slot, value, got)
+        return value
+
+    def _relay(self, inner: cf.Future) -> None:
+        """Done-callback on the inner future: unwrap the worker's timings."""
+        if inner.cancelled():
+            super().cancel()
+            self.set_running_or_notify_cancel()
+            return
+        exc = inner.exception()
+        slot = self._slot
+        if exc is None:
+            value, started, finished, worker = inner.result()
+            slot.timing = (started, finished, worker)
+            self.set_result(value)
+        else:
+            timings = getattr(exc, "_loiter_timings", None)
+            if timings:
+                slot.timing = timings[0]
+            self.set_exception(exc)
+
+
+class _Submitter(cf.Executor):
+    """What CPython's Executor.map calls ``self.submit`` on: records, then forwards."""
+
+    def __init__(self, inner: cf.Executor, recording: Recording, chunked: bool) -> None:
+        self._inner = inner
+        self._recording = recording
+        self._chunked = chunked
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        slots = self._recording.reserve(args[0] if self._chunked else (args,))
+        future = self._inner.submit(fn, *args, **kwargs)
+        for slot in slots:
+            slot.future = future
+        return future
+
+
+class TracedExecutor(cf.Executor):
+    """Wraps any executor; after ``shutdown`` (or the ``with`` block) ``.trace`` holds the run."""
+
+    def __init__(self, inner: cf.Executor, **meta: Any) -> None:
+        self.inner = inner
+        self.recording = Recording()
+        self.meta = meta
+        self.trace: Trace | None = None
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> TracedFuture:
+        rec = self.recording
+        (slot,) = rec.reserve((args,))
+        outer = TracedFuture(rec, slot)
+        inner = self.inner.submit(Recorded(fn, rec.pid), *args, **kwargs)
+        slot.future = inner
+        inner.add_done_callback(outer._relay)
+        return outer
+
+    def map(
+        self,
+        fn: Callable[..., Any],
+        *iterables: Iterable[Any],
+        timeout: float | None = None,
+        chunksize: int = 1,
+        **kwargs: Any,
+    ) -> Iterator[Any]:
+        """Executor.map with the same semantics; ``kwargs`` passes ``buffersize`` on 3.14+."""
+        rec = self.recording
+        recorded = Recorded(fn, rec.pid)
+        first = len(rec.slots)
+        if chunksize > 1 and isinstance(self.inner, cf.ProcessPoolExecutor):
+            submitter = _Submitter(self.inner, rec, chunked=True)
+            chunks = _chunks(iterables, chunksize)
+            chunked = RecordedChunk(recorded)
+            packs = _flatten(cf.Executor.map(submitter, chunked, chunks, timeout=timeout, **kwargs))
+        else:
+            submitter = _Submitter(self.inner, rec, chunked=False)
+            packs = cf.Executor.map(submitter, recorded, *iterables, timeout=timeout, **kwargs)
+        return self._deliver_in_order(packs, first)
+
+    def _deliver_in_order(self, packs: Iterator[Any], index: int) -> Iterator[Any]:
+        rec = self.recording
+        slots = rec.slots
+        blocked = rec.blocked
+        try:
+            while True:
+                ask = now()
+                try:
+                    pack = next(packs)
+                except StopIteration:
+                    return
+                except BaseException as exc:
+                    got = now()
+                    blocked.append((ask, got, index))
+                    rec.fail(slots[index], exc, got)
+                    raise
+                got = now()
+                rec.deliver(slots[index], pack, got)
+                blocked.append((ask, got, index))
+                index += 1
+                yield pack[0]
+        finally:
+            packs.close()  # CPython's map cancels what has not started
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+        if wait:
+            self.freeze()
+
+    def freeze(self, **meta: Any) -> Run:
+        """Turn what was recorded into a Trace of one run (also available as ``.trace``)."""
+        run = self.recording.freeze(**{**_default_meta(self.inner), **self.meta, **meta})
+        self.trace = Trace([run])
+        return run
+
+
+def _default_meta(inner: cf.Executor) -> dict[str, Any]:
+    kind = {
+        cf.ThreadPoolExecutor: "thread",
+        cf.ProcessPoolExecutor: "process",
+    }.get(type(inner), type(inner).__name__)
+    return {
+        "scenario": "custom",
+        "strategy": "traced",
+        "executor": kind,
+        "workers": getattr(inner, "_max_workers", 1),
+        "unit": 1.0,
+        "workload": "custom",
+    }
+
+
+def _chunks(iterables: tuple[Iterable[Any], ...], size: int) -> Iterator[tuple[Any, ...]]:
+    it = zip(*iterables)
+    while chunk := tuple(itertools.islice(it, size)):
+        yield chunk
+
+
+def _flatten(chunks: Iterator[list[Any]]) -> Iterator[Any]:
+    """chain.from_iterable that also closes the source, so early exit still cancels."""
+    try:
+        for chunk in chunks:
+            yield from chunk
+    finally:
+        chunks.close()
+
+
+def as_completed(fs: Iterable[cf.Future], timeout: float | None = None) -> Iterator[cf.Future]:
+    """``concurrent.futures.as_completed`` that also records when the caller was blocked."""
+    it = cf.as_completed(fs, timeout)
+    while True:
+        ask = now()
+        try:
+            future = next(it)
+        except StopIteration:
+            return
+        got = now()
+        if isinstance(future, TracedFuture):
+            future._recording.blocked.append((ask, got, future._slot.index))
+        yield future
+
+
+def wait(
+    fs: Iterable[cf.Future], timeout: float | None = None, return_when: str = cf.ALL_COMPLETED
+) -> tuple[set[cf.Future], set[cf.Future]]:
+    """``concurrent.futures.wait`` that records the wait, ended by the first task that finished."""
+    ask = now()
+    result = cf.wait(fs, timeout, return_when)
+    got = now()
+    traced = [f for f in result.done if isinstance(f, TracedFuture) and f._slot.timing]
+    if traced:
+        first = min(traced, key=lambda f: f._slot.timing[1])
+        first._recording.blocked.append((ask, got, first._slot.index))
+    return result

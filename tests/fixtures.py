@@ -1,0 +1,52 @@
+"""A fixed, hand-written trace: renderers and the file format are tested on known numbers."""
+
+from __future__ import annotations
+
+from loiter.trace import Blocked, Run, Task, Trace
+
+
+def slow_first_map() -> Run:
+    """The ideal slow-first run under map at unit 1 s: #1..#4 held until 4 s."""
+    finished = [4.0, 3.0, 2.0, 3.0, 3.0]
+    started = [0.0, 0.0, 0.0, 2.0, 3.0]
+    workers = ["T_0", "T_1", "T_2", "T_2", "T_1"]
+    tasks = [
+        Task(i, 4 - i, 0.0, started[i], finished[i], 4.0, workers[i], "ok", (4 - i) * 10)
+        for i in range(5)
+    ]
+    blocked = [Blocked(0.0, 4.0, 0)] + [Blocked(4.0, 4.0, i) for i in range(1, 5)]
+    return Run("slow-first", "map", "thread", 3, 1.0, tasks, blocked, wall_origin=0.0)
+
+
+def slow_first_as_completed() -> Run:
+    finished = [4.0, 3.0, 2.0, 3.0, 3.0]
+    started = [0.0, 0.0, 0.0, 2.0, 3.0]
+    workers = ["T_0", "T_1", "T_2", "T_2", "T_1"]
+    tasks = [
+        Task(i, 4 - i, 0.0, started[i], finished[i], finished[i], workers[i], "ok", (4 - i) * 10)
+        for i in range(5)
+    ]
+    blocked = [
+        Blocked(0.0, 2.0, 2),
+        Blocked(2.0, 3.0, 1),
+        Blocked(3.0, 3.0, 3),
+        Blocked(3.0, 3.0, 4),
+        Blocked(3.0, 4.0, 0),
+    ]
+    return Run("slow-first", "as_completed", "thread", 3, 1.0, tasks, blocked, wall_origin=0.0)
+
+
+def failing_map() -> Run:
+    """map where #1 raised: #2 finished unseen, #3 was cancelled."""
+    tasks = [
+        Task(0, 1, 0.0, 0.0, 1.0, 1.0, "T_0", "ok", 10),
+        Task(1, 2, 0.0, 0.0, 2.0, 2.0, "T_1", "error", None, "ValueError: bad"),
+        Task(2, 3, 0.0, 1.0, 4.0, None, "T_0", "undelivered"),
+        Task(3, 1, 0.0, None, None, None, None, "cancelled"),
+    ]
+    blocked = [Blocked(0.0, 1.0, 0), Blocked(1.0, 2.0, 1)]
+    return Run("custom", "map", "thread", 2, 1.0, tasks, blocked, error="ValueError: bad")
+
+
+def sample_trace() -> Trace:
+    return Trace([slow_first_map(), slow_first_as_completed(), failing_map()])

@@ -1,0 +1,22 @@
+"""Module-level task functions, so process pools can pickle them by reference."""
+
+from __future__ import annotations
+
+import time
+
+
+def nap(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds * 10
+
+
+def fail_on_two(n: int, unit: float = 0.05) -> int:
+    """Sleeps n units like loiter; the call with n == 2 raises instead of returning."""
+    time.sleep(n * unit)
+    if n == 2:
+        raise ValueError(f"bad input {n}")
+    return n * 10
+
+
+def clock_now(_: object = None) -> int:
+    return time.perf_counter_ns()

@@ -1,0 +1,146 @@
+"""The recorder against the ideal schedule, for thread and process pools."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import time
+from functools import partial
+
+import pytest
+from conftest import UNIT
+from taskfns import clock_now, fail_on_two
+
+from loiter.executors import make_executor, warm_up
+from loiter.runner import Experiment, run_one
+from loiter.scenarios import Scenario
+from loiter.schedule import ideal_schedule
+from loiter.trace import CANCELLED, ERROR, OK, UNDELIVERED
+from loiter.traced import TracedExecutor, as_completed
+
+SLOW_FIRST = Scenario("slow-first", (4, 3, 2, 1, 0))
+TOLERANCE = 0.03  # seconds; a wrong schedule is off by a whole unit (0.05 s) or more
+
+
+def measured(kind: str, strategy: str, scenario: Scenario = SLOW_FIRST):
+    return run_one(scenario, strategy, Experiment([scenario], [strategy], kind, 3, UNIT))
+
+
+@pytest.mark.parametrize("strategy", ["map", "as_completed"])
+def test_timestamps_match_the_ideal_schedule(executor_kind: str, strategy: str) -> None:
+    run = measured(executor_kind, strategy)
+    ideal = ideal_schedule([d * UNIT for d in SLOW_FIRST.durations], 3, strategy)
+    for task, want in zip(run.tasks, ideal, strict=True):
+        assert task.outcome == OK
+        assert task.submitted <= task.started <= task.finished <= task.delivered
+        assert task.started == pytest.approx(want.started, abs=TOLERANCE)
+        assert task.finished == pytest.approx(want.finished, abs=TOLERANCE)
+        assert task.delivered == pytest.approx(want.delivered, abs=TOLERANCE)
+
+
+def test_map_delivers_in_input_order_and_stalls(executor_kind: str) -> None:
+    run = measured(executor_kind, "map")
+    delivered = [t.delivered for t in run.tasks]
+    assert delivered == sorted(delivered)
+    stalls = run.stalls()
+    assert stalls[0].seconds == pytest.approx(0, abs=0.002)  # the slow one is not held
+    # #2 (2 units) finished at 2 and waited for #0 (4 units) until 4.
+    assert stalls[2].seconds == pytest.approx(2 * UNIT, abs=TOLERANCE)
+    assert all(s.blocked_on == 0 for s in stalls[1:])
+    summary = run.summary()
+    assert summary.stalled_tasks == 4
+    assert summary.total_stall == pytest.approx((1 + 2 + 1 + 1) * UNIT, abs=2 * TOLERANCE)
+
+
+def test_as_completed_delivers_in_finish_order_without_stall(executor_kind: str) -> None:
+    run = measured(executor_kind, "as_completed")
+    by_delivery = sorted(run.tasks, key=lambda t: t.delivered)
+    by_finish = sorted(run.tasks, key=lambda t: t.finished)
+    assert [t.index for t in by_delivery] == [t.index for t in by_finish]
+    assert run.summary().total_stall == pytest.approx(0, abs=0.003)
+    assert run.summary().stalled_tasks == 0
+
+
+def test_caller_blocked_intervals_name_the_awaited_task() -> None:
+    run = measured("thread", "map")
+    first = run.caller_blocked[0]
+    assert first.index == 0
+    assert first.got - first.ask == pytest.approx(4 * UNIT, abs=TOLERANCE)
+    assert [b.index for b in run.caller_blocked] == [0, 1, 2, 3, 4]
+
+
+def test_workers_are_named_by_thread_and_by_process(executor_kind: str) -> None:
+    run = measured(executor_kind, "map")
+    names = {t.worker for t in run.tasks}
+    assert len(names) == 3
+    prefix = "ThreadPoolExecutor" if executor_kind == "thread" else "Process"
+    assert all(prefix in name for name in names)
+
+
+def test_map_raises_at_the_failing_index_and_later_tasks_are_lost(executor_kind: str) -> None:
+    """map(fail_on_two, [0, 1, 2, 3, 4, 5, 6]) with one worker: #2 raises."""
+    with make_executor(executor_kind, 1) as pool:
+        warm_up(pool, 1)
+        traced = TracedExecutor(pool)
+        got = []
+        with pytest.raises(ValueError, match="bad input 2"):
+            for value in traced.map(partial(fail_on_two, unit=UNIT), range(7)):
+                got.append(value)
+    run = traced.freeze()
+    assert got == [0, 10]
+    outcomes = [t.outcome for t in run.tasks]
+    assert outcomes[:3] == [OK, OK, ERROR]
+    assert run.tasks[2].error == "ValueError: bad input 2"
+    assert run.tasks[2].finished is not None and run.tasks[2].delivered is not None
+    # What had started finished unseen; what had not was cancelled (CPython's semantics).
+    assert set(outcomes[3:]) <= {UNDELIVERED, CANCELLED}
+    assert outcomes[-1] == CANCELLED
+    for task in run.tasks[3:]:
+        assert task.delivered is None
+        assert (task.finished is None) == (task.outcome == CANCELLED)
+
+
+def test_as_completed_keeps_going_after_a_failure(executor_kind: str) -> None:
+    with make_executor(executor_kind, 2) as pool:
+        warm_up(pool, 2)
+        traced = TracedExecutor(pool)
+        futures = [traced.submit(fail_on_two, n, UNIT) for n in range(4)]
+        results, errors = [], []
+        for f in as_completed(futures):
+            try:
+                results.append(f.result())
+            except ValueError as exc:
+                errors.append(str(exc))
+    run = traced.freeze()
+    assert sorted(results) == [0, 10, 30]
+    assert errors == ["bad input 2"]
+    assert [t.outcome for t in run.tasks] == [OK, OK, ERROR, OK]
+    assert run.tasks[2].started is not None
+
+
+def test_results_and_arguments_are_unchanged() -> None:
+    with TracedExecutor(cf.ThreadPoolExecutor(2)) as ex:
+        assert list(ex.map(pow, [2, 3], [5, 2])) == [32, 9]
+        assert ex.submit(divmod, 7, 2).result() == (3, 1)
+    run = ex.trace.runs[0]
+    assert [t.arg for t in run.tasks] == [[2, 5], [3, 2], [7, 2]]
+    assert [t.result for t in run.tasks] == [32, 9, [3, 1]]
+
+
+def test_map_timeout_marks_the_awaited_task_timed_out() -> None:
+    with TracedExecutor(cf.ThreadPoolExecutor(1)) as ex, pytest.raises(cf.TimeoutError):
+        list(ex.map(time.sleep, [0.3, 0.0], timeout=0.05))
+    tasks = ex.trace.runs[0].tasks
+    assert tasks[0].outcome == "timed_out"
+    assert tasks[0].finished is not None  # it ran to the end, unseen
+    assert tasks[1].outcome == CANCELLED
+
+
+def test_process_clock_is_comparable_with_the_caller() -> None:
+    """perf_counter_ns is system-wide: a worker's reading falls between two of ours."""
+    with cf.ProcessPoolExecutor(1) as pool:
+        pool.submit(clock_now).result()  # start the worker first
+        for _ in range(5):
+            before = time.perf_counter_ns()
+            inside = pool.submit(clock_now).result()
+            after = time.perf_counter_ns()
+            assert before < inside < after
