@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from .executors import make_executor, warm_up
 from .recorder import describe
@@ -24,6 +25,9 @@ class Experiment:
     executor: str = "thread"
     workers: int = 3
     unit: float = 0.5
+    workload: str = "loiter"
+    # The task function (picklable for process pools); None means loiter at ``unit``.
+    fn: Callable[[Any], Any] | None = None
 
 
 def run_experiment(exp: Experiment, on_run: Callable[[Run], None] | None = None) -> Trace:
@@ -40,13 +44,13 @@ def run_experiment(exp: Experiment, on_run: Callable[[Run], None] | None = None)
 
 def run_one(scenario: Scenario, strategy: str, exp: Experiment) -> Run:
     """One scenario under one strategy; a failure the strategy raises is part of the run."""
-    fn = partial(loiter, unit=exp.unit)
+    fn = exp.fn or partial(loiter, unit=exp.unit)
     error = None
     with make_executor(exp.executor, exp.workers) as pool:
         warm_up(pool, exp.workers)
         traced = TracedExecutor(pool)
         try:
-            STRATEGIES[strategy](traced, fn, scenario.durations)
+            STRATEGIES[strategy](traced, fn, scenario.args)
         except Exception as exc:  # map raising at the failing index is a result, not a crash
             error = describe(exc)
     return traced.recording.freeze(
@@ -55,6 +59,6 @@ def run_one(scenario: Scenario, strategy: str, exp: Experiment) -> Run:
         executor=exp.executor,
         workers=exp.workers,
         unit=exp.unit,
-        workload="loiter",
+        workload=exp.workload,
         error=error,
     )

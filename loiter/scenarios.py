@@ -1,9 +1,10 @@
-"""Named lists of durations (in units): the inputs a lecture compares."""
+"""Named lists of task arguments (for loiter: durations in units): what a lecture compares."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
 PRESETS: dict[str, tuple[int, ...]] = {
     # The book's executor.map(loiter, range(5)): completion order equals input order.
@@ -17,8 +18,10 @@ DEFAULT_SCENARIOS = ("book", "slow-first")
 
 @dataclass(frozen=True)
 class Scenario:
+    """One argument per task, in submission order."""
+
     name: str
-    durations: tuple[float, ...]
+    args: tuple[Any, ...]
 
 
 def preset(name: str, seed: int = 0) -> Scenario:
@@ -30,5 +33,5 @@ def preset(name: str, seed: int = 0) -> Scenario:
     return Scenario(name, PRESETS[name])
 
 
-def custom(durations: tuple[float, ...]) -> Scenario:
-    return Scenario("custom", durations)
+def custom(args: tuple[Any, ...]) -> Scenario:
+    return Scenario("custom", args)

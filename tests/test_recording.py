@@ -28,7 +28,7 @@ def measured(kind: str, strategy: str, scenario: Scenario = SLOW_FIRST):
 @pytest.mark.parametrize("strategy", ["map", "as_completed"])
 def test_timestamps_match_the_ideal_schedule(executor_kind: str, strategy: str) -> None:
     run = measured(executor_kind, strategy)
-    ideal = ideal_schedule([d * UNIT for d in SLOW_FIRST.durations], 3, strategy)
+    ideal = ideal_schedule([d * UNIT for d in SLOW_FIRST.args], 3, strategy)
     for task, want in zip(run.tasks, ideal, strict=True):
         assert task.outcome == OK
         assert task.submitted <= task.started <= task.finished <= task.delivered
