@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import time
+from collections.abc import Callable
+from typing import Any
 
 EXECUTORS = ("thread", "process")
 
@@ -23,3 +25,20 @@ def warm_up(executor: cf.Executor, workers: int, pause: float = 0.02) -> None:
     processes (a pool only reuses an idle worker, and none is idle yet).
     """
     list(executor.map(time.sleep, [pause] * workers))
+
+
+class InlineExecutor(cf.Executor):
+    """Runs each task in the caller, inside ``submit``: the sequential baseline as an executor.
+
+    Wrapped in a TracedExecutor, its tasks are recorded like any other, with
+    the worker named "caller".
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        future: cf.Future = cf.Future()
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future

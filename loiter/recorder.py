@@ -35,9 +35,15 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_names.clear)
 
 
-def worker_name(caller_pid: int) -> str:
+# The worker name of a task that ran in the caller's own thread (the sequential baseline).
+CALLER = "caller"
+
+
+def worker_name(caller_pid: int, caller_thread: int | None = None) -> str:
     """Thread name in the caller's process, process name (plus thread) elsewhere."""
     ident = threading.get_ident()
+    if ident == caller_thread and os.getpid() == caller_pid:
+        return CALLER
     name = _names.get(ident)
     if name is None:
         thread = threading.current_thread().name
@@ -58,11 +64,12 @@ class Recorded:
     travels with the outcome and never through a side channel.
     """
 
-    __slots__ = ("caller_pid", "fn")
+    __slots__ = ("caller_pid", "caller_thread", "fn")
 
     def __init__(self, fn: Any, caller_pid: int) -> None:
         self.fn = fn
         self.caller_pid = caller_pid
+        self.caller_thread = threading.get_ident()  # built in the caller, always
 
     def __call__(self, *args: Any, **kwargs: Any) -> tuple[Any, int, int, str]:
         started = now()
@@ -70,16 +77,16 @@ class Recorded:
             value = self.fn(*args, **kwargs)
         except BaseException as exc:
             finished = now()
-            _attach(exc, [(started, finished, worker_name(self.caller_pid))])
+            _attach(exc, [(started, finished, worker_name(self.caller_pid, self.caller_thread))])
             raise
         finished = now()
-        return value, started, finished, worker_name(self.caller_pid)
+        return value, started, finished, worker_name(self.caller_pid, self.caller_thread)
 
-    def __getstate__(self) -> tuple[Any, int]:
-        return self.fn, self.caller_pid
+    def __getstate__(self) -> tuple[Any, int, int]:
+        return self.fn, self.caller_pid, self.caller_thread
 
-    def __setstate__(self, state: tuple[Any, int]) -> None:
-        self.fn, self.caller_pid = state
+    def __setstate__(self, state: tuple[Any, int, int]) -> None:
+        self.fn, self.caller_pid, self.caller_thread = state
 
 
 class RecordedChunk:

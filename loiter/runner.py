@@ -1,19 +1,23 @@
-"""Run an experiment: every scenario under every strategy, one fresh pool per run."""
+"""Run an experiment: every scenario under every strategy, one fresh pool per run.
+
+``predict_experiment`` is the same grid through the ideal schedule, with no pool at all.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import partial
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .executors import make_executor, warm_up
-from .recorder import describe
+from .executors import InlineExecutor, make_executor, warm_up
+from .recorder import describe, jsonable
 from .scenarios import Scenario
-from .strategies import STRATEGIES
+from .schedule import ideal_run, ideal_schedule
+from .strategies import POOLLESS, STRATEGIES, Options
 from .trace import Run, Trace
 from .traced import TracedExecutor
-from .workloads import loiter
+from .workloads import Faults, check_importable, resolve, with_faults
 
 
 @dataclass(frozen=True)
@@ -26,39 +30,112 @@ class Experiment:
     workers: int = 3
     unit: float = 0.5
     workload: str = "loiter"
-    # The task function (picklable for process pools); None means loiter at ``unit``.
+    # The task function (picklable for process pools); None means ``workload`` at ``unit``.
     fn: Callable[[Any], Any] | None = None
+    options: Options = field(default_factory=Options)
+    faults: Faults = field(default_factory=Faults)
 
 
 def run_experiment(exp: Experiment, on_run: Callable[[Run], None] | None = None) -> Trace:
-    """Run the grid scenarios x strategies in order; ``on_run`` sees each run as it ends."""
+    """Run the grid scenarios x strategies in order; ``on_run`` sees each run as it ends.
+
+    Raises WorkloadError before running anything if worker processes could
+    not import the task function.
+    """
+    fn = exp.fn or resolve(exp.workload, exp.unit)
+    if exp.executor == "process" and any(s not in POOLLESS for s in exp.strategies):
+        check_importable(fn)
     trace = Trace()
     for scenario in exp.scenarios:
         for strategy in exp.strategies:
-            run = run_one(scenario, strategy, exp)
+            run = run_one(scenario, strategy, exp, fn)
             trace.runs.append(run)
             if on_run is not None:
                 on_run(run)
     return trace
 
 
-def run_one(scenario: Scenario, strategy: str, exp: Experiment) -> Run:
+def run_one(
+    scenario: Scenario,
+    strategy: str,
+    exp: Experiment,
+    fn: Callable[[Any], Any] | None = None,
+) -> Run:
     """One scenario under one strategy; a failure the strategy raises is part of the run."""
-    fn = exp.fn or partial(loiter, unit=exp.unit)
+    task, args = with_faults(
+        fn or exp.fn or resolve(exp.workload, exp.unit), scenario.args, exp.faults
+    )
+    poolless = strategy in POOLLESS
+    executor, workers = ("caller", 1) if poolless else (exp.executor, exp.workers)
     error = None
-    with make_executor(exp.executor, exp.workers) as pool:
-        warm_up(pool, exp.workers)
+    with InlineExecutor() if poolless else make_executor(exp.executor, exp.workers) as pool:
+        if not poolless:
+            warm_up(pool, exp.workers)
         traced = TracedExecutor(pool)
         try:
-            STRATEGIES[strategy](traced, fn, scenario.args)
+            STRATEGIES[strategy](traced, task, args, exp.options)
         except Exception as exc:  # map raising at the failing index is a result, not a crash
             error = describe(exc)
-    return traced.recording.freeze(
+    run = traced.recording.freeze(
         scenario=scenario.name,
         strategy=strategy,
-        executor=exp.executor,
-        workers=exp.workers,
+        executor=executor,
+        workers=workers,
         unit=exp.unit,
         workload=exp.workload,
         error=error,
+        options=run_options(strategy, exp),
     )
+    if exp.faults:  # the tasks carried (arg, fault) pairs: the trace shows the argument
+        for t in run.tasks:
+            t.arg = jsonable(scenario.args[t.index])
+    return run
+
+
+def run_options(strategy: str, exp: Experiment) -> dict[str, Any]:
+    """The options that shaped this run, kept in the trace so it can be predicted again."""
+    defaults = Options()
+    opts = {k: v for k, v in asdict(exp.options).items() if v != getattr(defaults, k)}
+    if strategy != "map" or exp.executor != "process":
+        opts.pop("chunksize", None)  # CPython's thread pools ignore it
+    if strategy != "bounded":
+        opts.pop("buffersize", None)
+    return {**opts, **exp.faults.options()}
+
+
+def pool_broke(run: Run) -> bool:
+    """A worker process died: the pool is unusable and the run ended early."""
+    return bool(run.error) and run.error.startswith(BrokenProcessPool.__name__)
+
+
+def predict_experiment(exp: Experiment) -> Trace:
+    """The same grid as :func:`run_experiment`, from the ideal schedule: nothing runs."""
+    trace = Trace()
+    for scenario in exp.scenarios:
+        for strategy in exp.strategies:
+            poolless = strategy in POOLLESS
+            executor, workers = ("caller", 1) if poolless else (exp.executor, exp.workers)
+            options = run_options(strategy, exp)
+            ideal = ideal_schedule(
+                [float(a) * exp.unit for a in scenario.args],
+                workers,
+                strategy,
+                exp.options.consumer_delay,
+                executor=executor,
+                chunksize=options.get("chunksize", 1),
+                buffersize=options.get("buffersize"),
+            )
+            trace.runs.append(
+                ideal_run(
+                    ideal,
+                    args=scenario.args,
+                    scenario=scenario.name,
+                    strategy=strategy,
+                    executor=executor,
+                    workers=workers,
+                    unit=exp.unit,
+                    workload=exp.workload,
+                    options=options,
+                )
+            )
+    return trace

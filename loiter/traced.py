@@ -189,7 +189,11 @@ def _flatten(chunks: Iterator[list[Any]]) -> Iterator[Any]:
 
 
 def as_completed(fs: Iterable[cf.Future], timeout: float | None = None) -> Iterator[cf.Future]:
-    """``concurrent.futures.as_completed`` that also records when the caller was blocked."""
+    """``concurrent.futures.as_completed`` that also records when the caller was blocked.
+
+    On timeout, the futures not yet yielded are recorded as timed out.
+    """
+    fs = list(fs)
     it = cf.as_completed(fs, timeout)
     while True:
         ask = now()
@@ -197,6 +201,9 @@ def as_completed(fs: Iterable[cf.Future], timeout: float | None = None) -> Itera
             future = next(it)
         except StopIteration:
             return
+        except cf.TimeoutError:
+            give_up(f for f in fs if not f.done())
+            raise
         got = now()
         if isinstance(future, TracedFuture):
             future._recording.blocked.append((ask, got, future._slot.index))
@@ -215,3 +222,11 @@ def wait(
         first = min(traced, key=lambda f: f._slot.timing[1])
         first._recording.blocked.append((ask, got, first._slot.index))
     return result
+
+
+def give_up(fs: Iterable[cf.Future]) -> None:
+    """The caller stopped waiting for these futures: their tasks are recorded as timed out."""
+    got = now()
+    for future in fs:
+        if isinstance(future, TracedFuture) and future._slot.delivered is None:
+            future._recording.fail(future._slot, cf.TimeoutError(), got)
