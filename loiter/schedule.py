@@ -264,7 +264,9 @@ class Fidelity:
 
 def fidelity(run: Run, ideal: Sequence[IdealTask]) -> Fidelity:
     pairs = [
-        (t, i) for t, i in zip(run.tasks, ideal) if t.started is not None and t.delivered is not None
+        (t, i)
+        for t, i in zip(run.tasks, ideal)
+        if t.started is not None and t.delivered is not None
     ]
     starts = sorted(abs(t.started - i.started) for t, i in pairs)  # type: ignore[operator]
     delivers = sorted(abs(t.delivered - i.delivered) for t, i in pairs)  # type: ignore[operator]

@@ -74,7 +74,9 @@ def run_as_completed(
         opts.consume()
 
 
-def run_wait(ex: TracedExecutor, fn: Callable[..., Any], args: Sequence[Any], opts: Options) -> None:
+def run_wait(
+    ex: TracedExecutor, fn: Callable[..., Any], args: Sequence[Any], opts: Options
+) -> None:
     """A ``wait(return_when=FIRST_COMPLETED)`` loop; each batch is taken in input order."""
     pending = [ex.submit(fn, arg) for arg in args]
     order = {f: i for i, f in enumerate(pending)}

@@ -1,4 +1,4 @@
-"""What runs in the workers: the book's ``loiter``, a CPU-bound ``spin``, or any importable function.
+"""What runs in the workers: the book's ``loiter``, a CPU-bound ``spin``, or any function.
 
 Also the faults a lecture asks for (a task that raises, a worker that dies),
 planned in the caller so that a run is reproducible and the trace can say
@@ -54,7 +54,7 @@ def _busy(count: int) -> None:
 
 
 def spin(n: float, unit: float = 1.0, rate: float | None = None) -> float:
-    """CPU-bound ``loiter``: busy for ``n`` units in pure Python, holding the GIL; returns ``n * 10``.
+    """CPU-bound ``loiter``: busy ``n`` units in pure Python, holding the GIL; returns ``n * 10``.
 
     ``rate`` is loop iterations per second from :func:`calibrate`; threads of
     one process take turns on the GIL, so they serialise where processes do not.
@@ -190,7 +190,9 @@ class Faults:
     def plan(self, count: int) -> list[str | None]:
         """The fault of each of ``count`` tasks (None: it runs normally)."""
         rng = random.Random(self.seed)
-        plan: list[str | None] = [RAISE if rng.random() < self.error_rate else None for _ in range(count)]
+        plan: list[str | None] = [
+            RAISE if rng.random() < self.error_rate else None for _ in range(count)
+        ]
         for i in self.fail_at:
             if i < count:
                 plan[i] = RAISE
