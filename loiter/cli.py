@@ -94,6 +94,62 @@ class Names(click.ParamType):
         return tuple(dict.fromkeys(names))
 
 
+class Indices(click.ParamType):
+    """Comma-separated task indices from 0: ``2,5``."""
+
+    name = "i,i,..."
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, ...]:
+        if isinstance(value, tuple):
+            return value
+        out = set()
+        for part in str(value).split(","):
+            try:
+                index = int(part.strip())
+            except ValueError:
+                self.fail(f"{part.strip()!r} is not a task index (expected 0,1,2,...)", param, ctx)
+            if not 0 <= index < MAX_TASKS:
+                self.fail(f"{index} is out of range (0 to {MAX_TASKS - 1})", param, ctx)
+            out.add(index)
+        return tuple(sorted(out))
+
+
+class ArgList(click.ParamType):
+    """Task arguments, comma-separated (``1,2,x``) or one per line from ``@file``."""
+
+    name = "a,a,...|@file"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[Any, ...]:
+        if isinstance(value, tuple):
+            return value
+        text = str(value)
+        if text.startswith("@"):
+            try:
+                parts = Path(text[1:]).read_text().splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                self.fail(f"cannot read {text[1:]!r} ({getattr(exc, 'strerror', exc)})", param, ctx)
+        else:
+            parts = text.split(",")
+        args = tuple(_scalar(p.strip()) for p in parts if p.strip())
+        if not args:
+            self.fail("is empty (expected values like 1,2,3 or @file)", param, ctx)
+        if len(args) > MAX_TASKS:
+            self.fail(f"has {len(args)} values (at most {MAX_TASKS})", param, ctx)
+        return args
+
+
+def _scalar(text: str) -> Any:
+    """An int or a finite float when the text is one, else the text itself."""
+    for kind in (int, float):
+        try:
+            number = kind(text)
+        except ValueError:
+            continue
+        if math.isfinite(number):
+            return number
+    return text
+
+
 RUN_EXAMPLES = """
 \b
 Examples:
@@ -205,6 +261,47 @@ def cli() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the trace JSON [default: next to the chart].",
 )
+# -- how results are consumed, which workload, what fails (issue 5) --
+@click.option(
+    "--workload",
+    default="loiter",
+    show_default=True,
+    help="loiter (sleeps), spin (CPU-bound, shows the GIL) or module:function.",
+)
+@click.option("--args", "task_args", type=ArgList(), help="Arguments for a module:function.")
+@click.option(
+    "--chunksize",
+    type=click.IntRange(1, MAX_TASKS),
+    default=1,
+    show_default=True,
+    help="map on process pools: calls sent to a worker together.",
+)
+@click.option(
+    "--buffersize",
+    type=click.IntRange(1, MAX_TASKS),
+    help="bounded: tasks submitted ahead of the consumer [default: --workers].",
+)
+@click.option(
+    "--consumer-delay",
+    type=Seconds(60.0),
+    help="Seconds the caller works on each result before asking for the next.",
+)
+@click.option("--timeout", type=Seconds(3600.0), help="Seconds the caller waits in all.")
+@click.option("--fail-at", type=Indices(), help="Tasks (by index) that raise.")
+@click.option(
+    "--error-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of tasks that raise, picked with --seed.",
+)
+@click.option(
+    "--crash-at",
+    type=Indices(),
+    help="Tasks whose worker process dies (os._exit); process pools only.",
+)
+@click.option(
+    "--ideal", is_flag=True, help="Compare with the ideal schedule: fidelity table and chart."
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the paths of the files written.")
 def run(
     workers: int,
@@ -218,17 +315,23 @@ def run(
     fmt: str,
     trace_path: Path | None,
     quiet: bool,
+    workload: str,
+    task_args: tuple[Any, ...] | None,
+    chunksize: int,
+    buffersize: int | None,
+    consumer_delay: float | None,
+    timeout: float | None,
+    fail_at: tuple[int, ...] | None,
+    error_rate: float,
+    crash_at: tuple[int, ...] | None,
+    ideal: bool,
 ) -> None:
     """Run loiter through a pool under each strategy, then draw and save what happened."""
-    from .scenarios import custom, preset
+    from .scenarios import custom
 
-    if durations is not None and scenarios:
-        raise click.UsageError("use either --durations or --scenario, not both")
-    chosen = (
-        [custom(durations)]
-        if durations
-        else [preset(name, seed) for name in (scenarios or DEFAULT_SCENARIOS)]
-    )
+    if task_args is not None and (durations is not None or scenarios):
+        raise click.UsageError("use either --args or --durations/--scenario, not both")
+    chosen = [custom(task_args)] if task_args else choose_scenarios(durations, scenarios, seed)
     stem = f"loiter-{executor}-{workers}w"
     chart_path = out_dir / f"{stem}.{fmt}"
     trace_path = trace_path or chart_path.with_suffix(".json")
@@ -237,11 +340,24 @@ def run(
 
     from rich.console import Console
 
-    from .runner import Experiment, run_experiment
-    from .tables import summary_table, task_table
+    from .runner import pool_broke, run_experiment
+    from .tables import fidelity_table, summary_table, task_table
 
     console = Console()
-    exp = Experiment(chosen, strategy, executor, workers, unit)
+    exp = experiment(
+        chosen,
+        strategy,
+        executor,
+        workers,
+        unit,
+        workload=workload,
+        args_given=task_args is not None,
+        chunksize=chunksize,
+        buffersize=buffersize,
+        consumer_delay=consumer_delay,
+        timeout=timeout,
+        faults=faults(chosen, strategy, executor, fail_at, error_rate, seed, crash_at),
+    )
     if not quiet:
         total = len(chosen) * len(strategy)
         console.print(
@@ -252,7 +368,188 @@ def run(
     trace = run_experiment(exp, on_run=None if quiet else lambda r: console.print(task_table(r)))
     if not quiet:
         console.print(summary_table(trace))
-    write_outputs(trace, chart_path, trace_path, fmt)
+        if ideal:
+            console.print(fidelity_table(trace))
+    write_outputs(trace, chart_path, trace_path, fmt, ideal=ideal)
+    broken = [r.label for r in trace if pool_broke(r)]
+    if broken:
+        raise RuntimeFailure(
+            f"a worker process died and broke the pool in {', '.join(broken)} "
+            "(BrokenProcessPool); the trace and chart show what was lost"
+        )
+
+
+def choose_scenarios(
+    durations: tuple[float, ...] | None, scenarios: tuple[str, ...], seed: int
+) -> list[Any]:
+    """--durations or the named presets (default: the book's two)."""
+    from .scenarios import custom, preset
+
+    if durations is not None and scenarios:
+        raise click.UsageError("use either --durations or --scenario, not both")
+    if durations:
+        return [custom(durations)]
+    return [preset(name, seed) for name in (scenarios or DEFAULT_SCENARIOS)]
+
+
+def experiment(
+    chosen: list[Any],
+    strategy: tuple[str, ...],
+    executor: str,
+    workers: int,
+    unit: float,
+    *,
+    workload: str = "loiter",
+    args_given: bool = False,
+    chunksize: int = 1,
+    buffersize: int | None = None,
+    consumer_delay: float | None = None,
+    timeout: float | None = None,
+    faults: Any = None,
+) -> Any:
+    """The Experiment the options describe; the workload is imported and checked here."""
+    from .runner import Experiment
+    from .strategies import POOLLESS, Options
+    from .workloads import WORKLOADS, Faults, WorkloadError, check_importable, resolve
+
+    if args_given and workload in WORKLOADS:
+        raise click.UsageError(
+            f"--args is for a module:function workload; {workload} takes --durations"
+        )
+    try:
+        fn = resolve(workload, unit)
+        if executor == "process" and any(s not in POOLLESS for s in strategy):
+            check_importable(fn)
+    except WorkloadError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--workload'") from None
+    options = Options(
+        chunksize=chunksize,
+        buffersize=buffersize or workers,
+        consumer_delay=consumer_delay or 0.0,
+        timeout=timeout,
+    )
+    return Experiment(
+        chosen, strategy, executor, workers, unit, workload, fn, options, faults or Faults()
+    )
+
+
+def faults(
+    chosen: list[Any],
+    strategy: tuple[str, ...],
+    executor: str,
+    fail_at: tuple[int, ...] | None,
+    error_rate: float,
+    seed: int,
+    crash_at: tuple[int, ...] | None,
+) -> Any:
+    """Which tasks fail, checked against the tasks there are and where they run."""
+    from .workloads import Faults
+
+    tasks = max(len(s.args) for s in chosen)
+    for name, indices in (("--fail-at", fail_at), ("--crash-at", crash_at)):
+        for index in indices or ():
+            if index >= tasks:
+                raise click.BadParameter(
+                    f"task {index} does not exist (indices 0 to {tasks - 1})", param_hint=name
+                )
+    if crash_at and executor != "process":
+        raise click.UsageError(
+            "--crash-at needs --executor process (os._exit in a thread ends loiter-viz itself)"
+        )
+    if crash_at and "sequential" in strategy:
+        raise click.UsageError(
+            "--crash-at cannot be used with the sequential strategy (it runs in loiter-viz itself)"
+        )
+    return Faults(tuple(fail_at or ()), error_rate, seed, tuple(crash_at or ()))
+
+
+PREDICT_EXAMPLES = """
+\b
+Examples:
+  loiter-viz predict --scenario slow-first --strategy map,as_completed
+  loiter-viz predict -e process --strategy map --chunksize 2 --durations 1,1,1,1,4,1
+  loiter-viz predict --strategy bounded --buffersize 2 --consumer-delay 0.5
+"""
+# The options of ``run`` that shape a prediction (nothing else runs).
+PREDICT_OPTIONS = (
+    "workers",
+    "executor",
+    "strategy",
+    "scenarios",
+    "durations",
+    "seed",
+    "unit",
+    "out_dir",
+    "fmt",
+    "trace_path",
+    "quiet",
+    "chunksize",
+    "buffersize",
+    "consumer_delay",
+)
+
+
+def predict(
+    workers: int,
+    executor: str,
+    strategy: tuple[str, ...],
+    scenarios: tuple[str, ...],
+    durations: tuple[float, ...] | None,
+    seed: int,
+    unit: float,
+    out_dir: Path,
+    fmt: str,
+    trace_path: Path | None,
+    quiet: bool,
+    chunksize: int,
+    buffersize: int | None,
+    consumer_delay: float | None,
+) -> None:
+    """Draw the ideal schedule (FIFO pool, zero overhead) without running anything.
+
+    Guess first, then run the same options to compare.
+    """
+    chosen = choose_scenarios(durations, scenarios, seed)
+    chart_path = out_dir / f"predict-{executor}-{workers}w.{fmt}"
+    trace_path = trace_path or chart_path.with_suffix(".json")
+    for folder in {chart_path.parent, trace_path.parent}:
+        ensure_writable(folder)
+    exp = experiment(
+        chosen,
+        strategy,
+        executor,
+        workers,
+        unit,
+        chunksize=chunksize,
+        buffersize=buffersize,
+        consumer_delay=consumer_delay,
+    )
+    from .runner import predict_experiment
+
+    trace = predict_experiment(exp)
+    if not quiet:
+        from rich.console import Console
+
+        from .tables import summary_table, task_table
+
+        console = Console()
+        for run in trace:
+            console.print(task_table(run))
+        console.print(summary_table(trace))
+    title = f"predicted: loiter on a {executor} pool, {workers} workers, unit {unit:g}s"
+    write_outputs(trace, chart_path, trace_path, fmt, title=title)
+
+
+cli.add_command(
+    click.Command(
+        "predict",
+        params=[p for p in run.params if p.name in PREDICT_OPTIONS],
+        callback=predict,
+        help=predict.__doc__,
+        epilog=PREDICT_EXAMPLES,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+)
 
 
 @cli.command()
@@ -313,17 +610,34 @@ def ensure_writable(folder: Path) -> None:
         raise RuntimeFailure(f"{folder}: cannot write there ({exc.strerror})") from None
 
 
-def save_chart(trace: Any, path: Path, fmt: str) -> Path:
+def save_chart(
+    trace: Any, path: Path, fmt: str, *, ideal: bool = False, title: str | None = None
+) -> Path:
+    """Draw and write atomically; ``ideal`` adds the ideal schedule as ghost outlines."""
     from .atomic import write_atomic
     from .gantt import figure_for, render
 
+    if ideal:
+        from .schedule import ideal_for
+
+        figure = figure_for(trace, title=title, ideal=ideal_for)
+    else:
+        figure = figure_for(trace, title=title)
     try:
-        return write_atomic(path, render(figure_for(trace), fmt))
+        return write_atomic(path, render(figure, fmt))
     except OSError as exc:
         raise RuntimeFailure(f"{path}: cannot write chart ({exc.strerror})") from None
 
 
-def write_outputs(trace: Any, chart_path: Path, trace_path: Path, fmt: str) -> None:
+def write_outputs(
+    trace: Any,
+    chart_path: Path,
+    trace_path: Path,
+    fmt: str,
+    *,
+    ideal: bool = False,
+    title: str | None = None,
+) -> None:
     """The trace first (it is the data), then the chart; print each path."""
     from .tracefile import save
 
@@ -331,7 +645,7 @@ def write_outputs(trace: Any, chart_path: Path, trace_path: Path, fmt: str) -> N
         click.echo(save(trace, trace_path))
     except OSError as exc:
         raise RuntimeFailure(f"{trace_path}: cannot write trace ({exc.strerror})") from None
-    click.echo(save_chart(trace, chart_path, fmt))
+    click.echo(save_chart(trace, chart_path, fmt, ideal=ideal, title=title))
 
 
 def main(argv: list[str] | None = None) -> None:

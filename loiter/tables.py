@@ -37,6 +37,11 @@ def summary_table(trace: Trace) -> Table:
             f"[{stall_style}]{s.stalled_tasks}[/]",
             outcomes,
         )
+    errors = [f"{run.label}: the caller got {run.error}" for run in trace if run.error]
+    if errors:
+        table.caption = "\n".join(errors)
+        table.caption_style = "red"
+        table.caption_justify = "left"
     return table
 
 
@@ -77,5 +82,36 @@ def task_table(run: Run) -> Table:
             f"[bold red]{stall.seconds:.3f}[/]" if stall.seconds > STALL_EPSILON else "0",
             workers.get(task.worker or "", "—"),
             outcome,
+        )
+    return table
+
+
+def fidelity_table(trace: Trace) -> Table:
+    """Per run: how far the measurement is from the ideal schedule (loiter.schedule)."""
+    from .schedule import fidelity, ideal_for
+
+    table = Table(
+        title="Measured vs ideal schedule (seconds; |measured - ideal| over delivered tasks)",
+        title_justify="left",
+        header_style="bold",
+    )
+    for name in ("strategy", "scenario", "start max", "start p95", "deliver max", "deliver p95"):
+        table.add_column(name, justify="left" if name in ("strategy", "scenario") else "right")
+    table.add_column("makespan ×ideal", justify="right")
+    for run in trace:
+        ideal = ideal_for(run)
+        if ideal is None:
+            table.add_row(run.strategy, run.scenario, *["—"] * 5)
+            continue
+        f = fidelity(run, ideal)
+        ratio = "—" if f.makespan_ratio is None else f"{f.makespan_ratio:.2f}"
+        table.add_row(
+            run.strategy,
+            run.scenario,
+            seconds(f.start_max),
+            seconds(f.start_p95),
+            seconds(f.deliver_max),
+            seconds(f.deliver_p95),
+            ratio,
         )
     return table

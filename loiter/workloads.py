@@ -68,14 +68,21 @@ def spin(n: float, unit: float = 1.0, rate: float | None = None) -> float:
     return n * 10
 
 
-def calibrate(trials: int = 5, count: int = 4 * _STEP) -> float:
-    """Busy-loop iterations per second on one core, best of a few short trials (~20 ms)."""
+def calibrate(trials: int = 3, steps: int = 16) -> float:
+    """Busy-loop iterations per second on one core, best of a few short trials (~30 ms).
+
+    Timed in the same steps as :func:`spin`, after untimed ones: the
+    interpreter specialises a function only after it has run a few times.
+    """
+    for _ in range(steps):
+        _busy(_STEP)
     best = float("inf")
     for _ in range(trials):
         t0 = time.perf_counter()
-        _busy(count)
+        for _ in range(steps):
+            _busy(_STEP)
         best = min(best, time.perf_counter() - t0)
-    return count / best
+    return steps * _STEP / best
 
 
 _rate: list[float] = []
