@@ -202,6 +202,7 @@ def as_completed(fs: Iterable[cf.Future], timeout: float | None = None) -> Itera
         except StopIteration:
             return
         except cf.TimeoutError:
+            _waited(fs, ask)
             give_up(f for f in fs if not f.done())
             raise
         got = now()
@@ -214,6 +215,7 @@ def wait(
     fs: Iterable[cf.Future], timeout: float | None = None, return_when: str = cf.ALL_COMPLETED
 ) -> tuple[set[cf.Future], set[cf.Future]]:
     """``concurrent.futures.wait`` that records the wait, ended by the first task that finished."""
+    fs = list(fs)
     ask = now()
     result = cf.wait(fs, timeout, return_when)
     got = now()
@@ -221,7 +223,17 @@ def wait(
     if traced:
         first = min(traced, key=lambda f: f._slot.timing[1])
         first._recording.blocked.append((ask, got, first._slot.index))
+    elif not result.done:
+        _waited(fs, ask, got)
     return result
+
+
+def _waited(fs: list[cf.Future], ask: int, got: int | None = None) -> None:
+    """Record a wait that no task ended (it timed out), on the futures' recording."""
+    for future in fs:
+        if isinstance(future, TracedFuture):
+            future._recording.blocked.append((ask, got or now(), None))
+            return
 
 
 def give_up(fs: Iterable[cf.Future]) -> None:

@@ -1,0 +1,202 @@
+"""Every strategy on real thread and process pools, against the ideal schedule."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from conftest import UNIT
+
+from loiter import tracefile
+from loiter.runner import Experiment, pool_broke, run_experiment, run_one
+from loiter.scenarios import Scenario
+from loiter.schedule import ideal_for
+from loiter.strategies import STRATEGIES, Options
+from loiter.trace import CANCELLED, ERROR, OK, TIMED_OUT, UNDELIVERED, Trace
+from loiter.workloads import Faults
+
+TOLERANCE = 0.03  # seconds; a wrong schedule is off by a whole unit (0.05 s) or more
+MIXED = Scenario("mixed", (3, 1, 2, 1, 0, 2))
+
+
+def experiment(kind: str, strategy: str, workers: int = 2, **kwargs) -> Experiment:
+    return Experiment([MIXED], [strategy], kind, workers, UNIT, **kwargs)
+
+
+# Options that change each strategy's schedule, so the comparison is not trivial.
+SHAPING = {
+    "map": Options(chunksize=2, consumer_delay=0.02),
+    "as_completed": Options(consumer_delay=0.02),
+    "wait": Options(consumer_delay=0.02),
+    "callbacks": Options(consumer_delay=0.02),
+    "bounded": Options(buffersize=2, consumer_delay=0.02),
+    "sequential": Options(consumer_delay=0.02),
+}
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_every_strategy_follows_its_ideal_schedule(executor_kind: str, strategy: str) -> None:
+    run = run_one(MIXED, strategy, experiment(executor_kind, strategy, options=SHAPING[strategy]))
+    ideal = ideal_for(run)
+    assert ideal is not None
+    assert [t.outcome for t in run.tasks] == [OK] * len(MIXED.args)
+    assert [t.result for t in run.tasks] == [n * 10 for n in MIXED.args]
+    for task, want in zip(run.tasks, ideal, strict=True):
+        assert task.submitted <= task.started <= task.finished <= task.delivered
+        assert task.submitted == pytest.approx(want.submitted, abs=TOLERANCE), task.index
+        assert task.started == pytest.approx(want.started, abs=TOLERANCE), task.index
+        assert task.finished == pytest.approx(want.finished, abs=TOLERANCE), task.index
+        assert task.delivered == pytest.approx(want.delivered, abs=TOLERANCE), task.index
+
+
+def test_chunks_share_a_worker_and_arrive_together() -> None:
+    run = run_one(MIXED, "map", experiment("process", "map", options=Options(chunksize=3)))
+    assert run.options == {"chunksize": 3}
+    first, second = run.tasks[:3], run.tasks[3:]
+    for chunk in (first, second):
+        assert len({t.worker for t in chunk}) == 1
+        for a, b in itertools.pairwise(chunk):  # back to back
+            assert b.started == pytest.approx(a.finished, abs=0.005)
+    # #1 and #2 finished long before #0's chunk came back whole, then all three are delivered.
+    assert max(t.delivered for t in first) - min(t.delivered for t in first) < 0.005
+
+
+def test_bounded_submissions_are_driven_by_the_consumer(executor_kind: str) -> None:
+    opts = Options(buffersize=1, consumer_delay=0.05)
+    run = run_one(MIXED, "bounded", experiment(executor_kind, "bounded", options=opts))
+    tasks = run.tasks
+    assert tasks[0].submitted == pytest.approx(0, abs=0.005)
+    assert tasks[1].submitted == pytest.approx(0, abs=0.01)  # the first next() submits #1
+    for task in tasks[2:]:
+        # Task k is submitted when the consumer, done with k-2, asks for k-1.
+        assert task.submitted == pytest.approx(tasks[task.index - 2].delivered + 0.05, abs=0.01)
+    for t in tasks:
+        outstanding = [u for u in tasks if u.submitted <= t.submitted < u.delivered]
+        assert len(outstanding) <= 2
+
+
+def test_sequential_runs_in_the_caller_one_at_a_time() -> None:
+    run = run_one(MIXED, "sequential", experiment("process", "sequential"))
+    assert run.executor == "caller" and run.workers == 1
+    assert {t.worker for t in run.tasks} == {"caller"}
+    for a, b in itertools.pairwise(run.tasks):
+        assert b.started >= a.delivered
+    assert run.caller_blocked == []
+
+
+def test_callbacks_deliver_without_the_caller_waiting_for_each() -> None:
+    run = run_one(MIXED, "callbacks", experiment("thread", "callbacks"))
+    assert run.caller_blocked == []
+    assert run.summary().total_stall == 0
+    for t in run.tasks:
+        assert t.delivered - t.finished < 0.005  # on the worker thread, right away
+
+
+def test_slow_consumer_makes_backlog_not_stall() -> None:
+    scenario = Scenario("even", (1, 1, 1, 1))
+    exp = Experiment(
+        [scenario], ["map"], "thread", 4, UNIT, options=Options(consumer_delay=2 * UNIT)
+    )
+    run = run_one(scenario, "map", exp)
+    summary = run.summary()
+    assert summary.total_held == pytest.approx((2 + 4 + 6) * UNIT, abs=3 * TOLERANCE)
+    assert summary.total_stall < 0.01
+
+
+@pytest.mark.parametrize(
+    ("strategy", "delivered"),
+    [
+        ("map", [OK, ERROR]),
+        ("bounded", [OK, ERROR]),
+        ("as_completed", [OK, ERROR, OK, OK, OK, OK]),
+        ("wait", [OK, ERROR, OK, OK, OK, OK]),
+        ("callbacks", [OK, ERROR, OK, OK, OK, OK]),
+        ("sequential", [OK, ERROR]),
+    ],
+)
+def test_a_failing_task(executor_kind: str, strategy: str, delivered: list[str]) -> None:
+    exp = experiment(executor_kind, strategy, faults=Faults(fail_at=(1,)))
+    run = run_one(MIXED, strategy, exp)
+    outcomes = [t.outcome for t in run.tasks]
+    assert outcomes[: len(delivered)] == delivered
+    failed = run.tasks[1]
+    assert failed.error == "TaskFailed: task with argument 1 failed on purpose"
+    assert failed.finished is not None and failed.delivered is not None
+    assert [t.arg for t in run.tasks] == list(MIXED.args)[: len(run.tasks)]  # not (arg, fault)
+    assert run.options == {"fail_at": [1]}
+    if len(delivered) == 2:  # map raised to the caller: the rest is lost
+        assert run.error == failed.error
+        assert set(outcomes[2:]) <= {UNDELIVERED, CANCELLED}
+        assert all(t.delivered is None for t in run.tasks[2:])
+    else:
+        assert run.error is None
+    summary = run.summary()
+    assert summary.outcomes[ERROR] == 1
+
+
+def test_error_rate_is_reproducible_from_the_seed() -> None:
+    plan = Faults(error_rate=0.3, seed=7).plan(200)
+    assert plan == Faults(error_rate=0.3, seed=7).plan(200)
+    assert plan != Faults(error_rate=0.3, seed=8).plan(200)
+    assert 40 <= plan.count("raise") <= 80
+    assert Faults(fail_at=(2,), crash_at=(3,)).plan(4) == [None, None, "raise", "exit"]
+
+
+@pytest.mark.parametrize("strategy", ["map", "bounded", "as_completed", "wait", "callbacks"])
+def test_timeout_marks_what_the_caller_gave_up_on(strategy: str) -> None:
+    scenario = Scenario("late", (6, 1, 1))
+    exp = Experiment([scenario], [strategy], "thread", 2, UNIT, options=Options(timeout=0.15))
+    run = run_one(scenario, strategy, exp)
+    assert run.error is not None and run.error.startswith("TimeoutError")
+    slow = run.tasks[0]
+    assert slow.outcome == TIMED_OUT
+    assert slow.finished == pytest.approx(6 * UNIT, abs=TOLERANCE)  # it ran on, unseen
+    if strategy in ("map", "bounded"):  # waiting in order: the quick ones were never taken
+        assert [t.outcome for t in run.tasks[1:]] == [UNDELIVERED, UNDELIVERED]
+    else:
+        assert run.tasks[1].outcome == OK and run.tasks[2].outcome == OK
+    if strategy == "callbacks":  # the caller waits for callbacks, not for results
+        return
+    # The caller gave up at the timeout, not when the slow task ended.
+    assert max(b.got for b in run.caller_blocked) == pytest.approx(0.15, abs=TOLERANCE)
+
+
+@pytest.mark.parametrize("strategy", ["map", "as_completed", "callbacks"])
+def test_a_dying_worker_breaks_the_pool_and_the_trace_survives(strategy: str, tmp_path) -> None:
+    scenario = Scenario("crash", (1, 2, 4, 4))  # #1 dies at 2 units, after #0 is done
+    exp = Experiment([scenario], [strategy], "process", 2, UNIT, faults=Faults(crash_at=(1,)))
+    trace = run_experiment(exp)
+    (run,) = trace.runs
+    assert pool_broke(run)
+    assert "BrokenProcessPool" in run.error
+    assert run.tasks[0].outcome == OK
+    assert run.tasks[1].outcome in (ERROR, UNDELIVERED)
+    assert "BrokenProcessPool" in (run.tasks[1].error or "")
+    assert run.tasks[1].finished is None  # it never got to its last line
+    path = tmp_path / "broken.json"
+    tracefile.save(trace, path)
+    assert tracefile.load(path) == trace
+
+
+def test_spin_shows_the_gil_threads_serialise_processes_do_not() -> None:
+    scenario = Scenario("cpu", (3, 3))
+
+    def ratio(kind: str) -> float:
+        exp = Experiment([scenario], ["as_completed"], kind, 2, UNIT, workload="spin")
+        (run,) = run_experiment(exp).runs
+        return run.summary().makespan / max(ideal_for(run), key=lambda t: t.delivered).delivered
+
+    threads, processes = ratio("thread"), ratio("process")
+    assert threads > 1.6  # two threads take turns on one GIL: about twice the ideal
+    assert processes < threads / 1.3
+
+
+def test_predicted_trace_has_every_strategy() -> None:
+    from loiter.runner import predict_experiment
+
+    exp = Experiment([MIXED], list(STRATEGIES), "process", 2, UNIT)
+    trace = predict_experiment(exp)
+    assert isinstance(trace, Trace)
+    assert [r.strategy for r in trace] == list(STRATEGIES)
+    seq = trace.runs[-1]
+    assert seq.executor == "caller" and seq.summary().makespan == pytest.approx(9 * UNIT)
