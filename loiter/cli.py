@@ -489,45 +489,31 @@ PREDICT_OPTIONS = (
 )
 
 
-def predict(
-    workers: int,
-    executor: str,
-    strategy: tuple[str, ...],
-    scenarios: tuple[str, ...],
-    durations: tuple[float, ...] | None,
-    seed: int,
-    unit: float,
-    out_dir: Path,
-    fmt: str,
-    trace_path: Path | None,
-    quiet: bool,
-    chunksize: int,
-    buffersize: int | None,
-    consumer_delay: float | None,
-) -> None:
+def predict(**opts: Any) -> None:
     """Draw the ideal schedule (FIFO pool, zero overhead) without running anything.
 
     Guess first, then run the same options to compare.
     """
-    chosen = choose_scenarios(durations, scenarios, seed)
-    chart_path = out_dir / f"predict-{executor}-{workers}w.{fmt}"
-    trace_path = trace_path or chart_path.with_suffix(".json")
+    executor, workers, unit = opts["executor"], opts["workers"], opts["unit"]
+    chosen = choose_scenarios(opts["durations"], opts["scenarios"], opts["seed"])
+    chart_path = opts["out_dir"] / f"predict-{executor}-{workers}w.{opts['fmt']}"
+    trace_path = opts["trace_path"] or chart_path.with_suffix(".json")
     for folder in {chart_path.parent, trace_path.parent}:
         ensure_writable(folder)
     exp = experiment(
         chosen,
-        strategy,
+        opts["strategy"],
         executor,
         workers,
         unit,
-        chunksize=chunksize,
-        buffersize=buffersize,
-        consumer_delay=consumer_delay,
+        chunksize=opts["chunksize"],
+        buffersize=opts["buffersize"],
+        consumer_delay=opts["consumer_delay"],
     )
     from .runner import predict_experiment
 
     trace = predict_experiment(exp)
-    if not quiet:
+    if not opts["quiet"]:
         from rich.console import Console
 
         from .tables import summary_table, task_table
@@ -537,7 +523,7 @@ def predict(
             console.print(task_table(run))
         console.print(summary_table(trace))
     title = f"predicted: loiter on a {executor} pool, {workers} workers, unit {unit:g}s"
-    write_outputs(trace, chart_path, trace_path, fmt, title=title)
+    write_outputs(trace, chart_path, trace_path, opts["fmt"], title=title)
 
 
 cli.add_command(

@@ -66,7 +66,6 @@ def run_one(
         fn or exp.fn or resolve(exp.workload, exp.unit), scenario.args, exp.faults
     )
     poolless = strategy in POOLLESS
-    executor, workers = ("caller", 1) if poolless else (exp.executor, exp.workers)
     error = None
     with InlineExecutor() if poolless else make_executor(exp.executor, exp.workers) as pool:
         if not poolless:
@@ -76,20 +75,25 @@ def run_one(
             STRATEGIES[strategy](traced, task, args, exp.options)
         except Exception as exc:  # map raising at the failing index is a result, not a crash
             error = describe(exc)
-    run = traced.recording.freeze(
-        scenario=scenario.name,
-        strategy=strategy,
-        executor=executor,
-        workers=workers,
-        unit=exp.unit,
-        workload=exp.workload,
-        error=error,
-        options=run_options(strategy, exp),
-    )
+    run = traced.recording.freeze(**run_meta(scenario, strategy, exp), error=error)
     if exp.faults:  # the tasks carried (arg, fault) pairs: the trace shows the argument
         for t in run.tasks:
             t.arg = jsonable(scenario.args[t.index])
     return run
+
+
+def run_meta(scenario: Scenario, strategy: str, exp: Experiment) -> dict[str, Any]:
+    """What a run records about itself; poolless strategies ran in the caller alone."""
+    executor, workers = ("caller", 1) if strategy in POOLLESS else (exp.executor, exp.workers)
+    return {
+        "scenario": scenario.name,
+        "strategy": strategy,
+        "executor": executor,
+        "workers": workers,
+        "unit": exp.unit,
+        "workload": exp.workload,
+        "options": run_options(strategy, exp),
+    }
 
 
 def run_options(strategy: str, exp: Experiment) -> dict[str, Any]:
@@ -113,29 +117,15 @@ def predict_experiment(exp: Experiment) -> Trace:
     trace = Trace()
     for scenario in exp.scenarios:
         for strategy in exp.strategies:
-            poolless = strategy in POOLLESS
-            executor, workers = ("caller", 1) if poolless else (exp.executor, exp.workers)
-            options = run_options(strategy, exp)
+            meta = run_meta(scenario, strategy, exp)
             ideal = ideal_schedule(
                 [float(a) * exp.unit for a in scenario.args],
-                workers,
+                meta["workers"],
                 strategy,
                 exp.options.consumer_delay,
-                executor=executor,
-                chunksize=options.get("chunksize", 1),
-                buffersize=options.get("buffersize"),
+                executor=meta["executor"],
+                chunksize=meta["options"].get("chunksize", 1),
+                buffersize=meta["options"].get("buffersize"),
             )
-            trace.runs.append(
-                ideal_run(
-                    ideal,
-                    args=scenario.args,
-                    scenario=scenario.name,
-                    strategy=strategy,
-                    executor=executor,
-                    workers=workers,
-                    unit=exp.unit,
-                    workload=exp.workload,
-                    options=options,
-                )
-            )
+            trace.runs.append(ideal_run(ideal, args=scenario.args, **meta))
     return trace
