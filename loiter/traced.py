@@ -120,9 +120,13 @@ class TracedExecutor(cf.Executor):
         else:
             submitter = _Submitter(self.inner, rec, chunked=False)
             packs = cf.Executor.map(submitter, recorded, *iterables, timeout=timeout, **kwargs)
-        return self._deliver_in_order(packs, first)
+        return self._deliver_in_order(packs, first, submitter)
 
-    def _deliver_in_order(self, packs: Iterator[Any], index: int) -> Iterator[Any]:
+    def _deliver_in_order(
+        self, packs: Iterator[Any], index: int, submitter: _Submitter
+    ) -> Iterator[Any]:
+        # CPython 3.14's map(buffersize=) holds its executor (our submitter) only
+        # weakly; this frame keeps it alive, or later tasks would never be submitted.
         rec = self.recording
         slots = rec.slots
         blocked = rec.blocked

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import gc
 import itertools
+import weakref
 
 import pytest
 from conftest import UNIT
@@ -13,6 +16,7 @@ from loiter.scenarios import Scenario
 from loiter.schedule import ideal_for
 from loiter.strategies import STRATEGIES, Options
 from loiter.trace import CANCELLED, ERROR, OK, TIMED_OUT, UNDELIVERED, Trace
+from loiter.traced import TracedExecutor
 from loiter.workloads import Faults
 
 TOLERANCE = 0.03  # seconds; a wrong schedule is off by a whole unit (0.05 s) or more
@@ -200,3 +204,20 @@ def test_predicted_trace_has_every_strategy() -> None:
     assert [r.strategy for r in trace] == list(STRATEGIES)
     seq = trace.runs[-1]
     assert seq.executor == "caller" and seq.summary().makespan == pytest.approx(9 * UNIT)
+
+
+def test_map_keeps_its_submitter_alive_while_iterating(monkeypatch) -> None:
+    """Python 3.14's map(buffersize=) holds its executor weakly: it must outlive map()."""
+    held = []
+    original = cf.Executor.map
+
+    def spy(self, *args, **kwargs):
+        held.append(weakref.ref(self))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(cf.Executor, "map", spy)
+    with TracedExecutor(cf.ThreadPoolExecutor(1)) as ex:
+        results = ex.map(abs, [-1, -2])
+        gc.collect()
+        assert held[0]() is not None  # else 3.14 would stop submitting after the buffer
+        assert list(results) == [1, 2]
