@@ -42,6 +42,8 @@ class Options:
         return None if self.timeout is None else time.monotonic() + self.timeout
 
 
+PLAIN = Options()  # no chunks, no buffer, no consumer delay, no timeout
+
 Strategy = Callable[[TracedExecutor, Callable[..., Any], Sequence[Any], Options], None]
 
 
@@ -58,14 +60,16 @@ def _take(future: cf.Future, timeout: float | None = None) -> None:
         pass
 
 
-def run_map(ex: TracedExecutor, fn: Callable[..., Any], args: Sequence[Any], opts: Options) -> None:
+def run_map(
+    ex: TracedExecutor, fn: Callable[..., Any], args: Sequence[Any], opts: Options = PLAIN
+) -> None:
     """``for result in executor.map(fn, args)``: results in input order."""
     for _ in ex.map(fn, args, timeout=opts.timeout, chunksize=opts.chunksize):
         opts.consume()
 
 
 def run_as_completed(
-    ex: TracedExecutor, fn: Callable[..., Any], args: Sequence[Any], opts: Options
+    ex: TracedExecutor, fn: Callable[..., Any], args: Sequence[Any], opts: Options = PLAIN
 ) -> None:
     """``submit`` everything, then take results as they finish; one failure stops nothing."""
     futures = [ex.submit(fn, arg) for arg in args]
@@ -75,7 +79,7 @@ def run_as_completed(
 
 
 def run_wait(
-    ex: TracedExecutor, fn: Callable[..., Any], args: Sequence[Any], opts: Options
+    ex: TracedExecutor, fn: Callable[..., Any], args: Sequence[Any], opts: Options = PLAIN
 ) -> None:
     """A ``wait(return_when=FIRST_COMPLETED)`` loop; each batch is taken in input order."""
     pending = [ex.submit(fn, arg) for arg in args]
@@ -94,7 +98,7 @@ def run_wait(
 
 
 def run_callbacks(
-    ex: TracedExecutor, fn: Callable[..., Any], args: Sequence[Any], opts: Options
+    ex: TracedExecutor, fn: Callable[..., Any], args: Sequence[Any], opts: Options = PLAIN
 ) -> None:
     """``add_done_callback``: results are delivered on the thread that completes each future.
 
@@ -132,7 +136,7 @@ def run_callbacks(
 
 
 def run_bounded(
-    ex: TracedExecutor, fn: Callable[..., Any], args: Sequence[Any], opts: Options
+    ex: TracedExecutor, fn: Callable[..., Any], args: Sequence[Any], opts: Options = PLAIN
 ) -> None:
     """``map(fn, args, buffersize=K)``: at most K tasks ahead of the consumer."""
     results = (
@@ -190,7 +194,7 @@ _END = object()
 
 
 def run_sequential(
-    ex: TracedExecutor, fn: Callable[..., Any], args: Sequence[Any], opts: Options
+    ex: TracedExecutor, fn: Callable[..., Any], args: Sequence[Any], opts: Options = PLAIN
 ) -> None:
     """The baseline, no pool: ``for arg in args: fn(arg)`` on an inline executor."""
     for arg in args:
