@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import gc
 import itertools
 import time
@@ -18,7 +19,7 @@ from loiter.schedule import ideal_for
 from loiter.strategies import STRATEGIES, Options
 from loiter.trace import CANCELLED, ERROR, OK, TIMED_OUT, UNDELIVERED, Trace
 from loiter.traced import TracedExecutor
-from loiter.workloads import Faults
+from loiter.workloads import Faults, spin, spin_rate
 
 TOLERANCE = 0.03  # seconds; a wrong schedule is off by a whole unit (0.05 s) or more
 MIXED = Scenario("mixed", (3, 1, 2, 1, 0, 2))
@@ -204,8 +205,12 @@ def test_spin_on_threads_takes_turns_on_the_gil() -> None:
 
 
 def test_spin_on_processes_runs_in_parallel() -> None:
-    """Two workers finish two CPU-bound tasks in about half the time of one (best of 3:
-    parallelism needs two free cores, which other load on the machine can take away)."""
+    """Two workers finish two CPU-bound tasks in about half the time of one.
+
+    That needs two free cores: when the traced runs show no speedup, plain
+    processes spinning alike (no loiter-viz involved) tell whether the
+    machine had them; benchmarks/gil.py measures it at length.
+    """
     speedups = []
     for _ in range(3):
         speedups.append(
@@ -213,7 +218,23 @@ def test_spin_on_processes_runs_in_parallel() -> None:
         )
         if speedups[-1] < 0.75:
             return
-    pytest.fail(f"no parallel speedup: two workers took {min(speedups):.2f} x one worker's time")
+    control = plain_spin_speedup()
+    if control > 0.75:
+        pytest.skip(f"no two free cores now: plain processes took {control:.2f}x")
+    pytest.fail(f"no parallel speedup: {min(speedups):.2f}x, plain processes {control:.2f}x")
+
+
+def plain_spin_speedup() -> float:
+    task = functools.partial(spin, unit=UNIT, rate=spin_rate())
+
+    def makespan(workers: int) -> float:
+        with cf.ProcessPoolExecutor(workers) as pool:
+            list(pool.map(time.sleep, [0.01] * workers))
+            began = time.perf_counter()
+            list(pool.map(task, CPU_BOUND.args))
+            return time.perf_counter() - began
+
+    return min(makespan(2) / makespan(1) for _ in range(2))
 
 
 def test_predicted_trace_has_every_strategy() -> None:
