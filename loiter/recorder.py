@@ -186,7 +186,7 @@ class Recording:
         timings = getattr(exc, TIMINGS_ATTR, None)
         if timings:
             slot.timing = timings[min(slot.pos, len(timings) - 1)]
-        if not isinstance(exc, (FuturesTimeout, KeyboardInterrupt, GeneratorExit)):
+        if not (gave_up(exc) or isinstance(exc, (KeyboardInterrupt, GeneratorExit))):
             slot.delivered = got
 
     def freeze(self, **meta: Any) -> Run:
@@ -217,7 +217,7 @@ def _settle(slot: Slot) -> tuple[str, str | None]:
     """Decide a task's outcome from what the caller saw, then from its future."""
     if slot.raised is not None:
         exc = slot.raised
-        if isinstance(exc, FuturesTimeout) and not hasattr(exc, TIMINGS_ATTR):
+        if gave_up(exc):
             _late_timing(slot)
             return TIMED_OUT, "TimeoutError: the caller stopped waiting"
         if slot.delivered is not None:
@@ -231,6 +231,11 @@ def _settle(slot: Slot) -> tuple[str, str | None]:
         return CANCELLED, None
     exc = _late_timing(slot)
     return UNDELIVERED, describe(exc) if exc is not None else None
+
+
+def gave_up(exc: BaseException) -> bool:
+    """The caller's own timeout, not a task that raised TimeoutError (those carry timings)."""
+    return isinstance(exc, FuturesTimeout) and not hasattr(exc, TIMINGS_ATTR)
 
 
 def _late_timing(slot: Slot) -> BaseException | None:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .recorder import gave_up
 from .traced import TracedExecutor, as_completed, give_up, wait
 
 # Executor.map(buffersize=) is in the standard library from Python 3.14.
@@ -47,14 +48,14 @@ PLAIN = Options()  # no chunks, no buffer, no consumer delay, no timeout
 Strategy = Callable[[TracedExecutor, Callable[..., Any], Sequence[Any], Options], None]
 
 
-def _take(future: cf.Future, timeout: float | None = None) -> None:
+def _take(future: cf.Future) -> None:
     """``future.result()`` where a task's failure is recorded and the caller goes on.
 
     A broken pool is not one task's failure: the caller stops, as a user would.
     """
     try:
-        future.result(timeout)
-    except (cf.BrokenExecutor, cf.TimeoutError):
+        future.result()
+    except cf.BrokenExecutor:
         raise
     except Exception:  # recorded on the task; the book's error-handling version goes on
         pass
@@ -179,8 +180,9 @@ def bounded_map(
                 future = fs.popleft()
                 try:
                     value = future.result(left)
-                except cf.TimeoutError:
-                    give_up([future])
+                except cf.TimeoutError as exc:
+                    if gave_up(exc):
+                        give_up([future])
                     raise
                 yield value
         finally:

@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .recorder import Recorded, RecordedChunk, Recording, Slot, now
+from .recorder import Recorded, RecordedChunk, Recording, Slot, gave_up, now
 from .trace import Run, Trace
 
 
@@ -37,7 +37,7 @@ class TracedFuture(cf.Future):
         except BaseException as exc:
             if waited:
                 self._recording.blocked.append((ask, now(), slot.index))
-            if slot.delivered is None and not isinstance(exc, cf.TimeoutError):
+            if slot.delivered is None and not gave_up(exc):
                 self._recording.fail(slot, exc, now())
             raise
         got = now()

@@ -20,3 +20,11 @@ def fail_on_two(n: int, unit: float = 0.05) -> int:
 
 def clock_now(_: object = None) -> int:
     return time.perf_counter_ns()
+
+
+def io_timeout_on_two(n: int, unit: float = 0.05) -> int:
+    """Like fail_on_two, but the failure is the task's own TimeoutError (say, a slow server)."""
+    time.sleep(n * unit)
+    if n == 2:
+        raise TimeoutError("server did not answer")
+    return n * 10

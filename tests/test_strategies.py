@@ -11,6 +11,7 @@ import weakref
 
 import pytest
 from conftest import UNIT
+from taskfns import io_timeout_on_two
 
 from loiter import tracefile
 from loiter.runner import Experiment, pool_broke, run_experiment, run_one
@@ -263,3 +264,17 @@ def test_map_keeps_its_submitter_alive_while_iterating(monkeypatch) -> None:
         gc.collect()
         assert held[0]() is not None  # else 3.14 would stop submitting after the buffer
         assert list(results) == [1, 2]
+
+
+@pytest.mark.parametrize(("strategy", "lost"), [("map", True), ("as_completed", False)])
+def test_a_task_raising_timeout_error_is_its_failure_not_the_callers_timeout(
+    executor_kind: str, strategy: str, lost: bool
+) -> None:
+    scenario = Scenario("io", (0, 1, 2, 3))
+    exp = Experiment([scenario], [strategy], executor_kind, 2, UNIT, fn=io_timeout_on_two)
+    run = run_one(scenario, strategy, exp)
+    task = run.tasks[2]
+    assert task.outcome == ERROR and task.error == "TimeoutError: server did not answer"
+    assert task.delivered is not None
+    assert (run.error is not None) == lost
+    assert run.tasks[3].outcome == (UNDELIVERED if lost else OK)
