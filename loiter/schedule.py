@@ -69,6 +69,8 @@ def ideal_schedule(
         return _sequential(seconds, delay)
     if strategy == "bounded":
         return _bounded(seconds, workers, delay, buffersize or n or 1)
+    if strategy == "callbacks" and executor == "process":
+        return _callbacks_on_manager(seconds, workers, delay)
     pool = _Pool(workers)
     hold = delay if strategy == "callbacks" and executor == "thread" else 0.0
     size = chunksize if strategy == "map" and executor == "process" else 1
@@ -88,11 +90,8 @@ def ideal_schedule(
         delivered, asked = _in_finish_order(arrivals, delay)
     elif strategy == "wait":
         delivered, asked = _in_batches(arrivals, delay)
-    elif executor == "thread":  # callbacks run in the worker, right after the task
+    else:  # callbacks on a thread pool run in the worker, right after the task
         delivered, asked = arrivals, [None] * n
-    else:  # callbacks run one at a time on the pool's manager thread
-        delivered, _ = _in_finish_order(arrivals, delay)
-        asked = [None] * n
     return [
         IdealTask(i, 0.0, starts[i], finishes[i], delivered[i], lanes[i], asked[i])
         for i in range(n)
@@ -164,6 +163,53 @@ def _bounded(seconds: Sequence[float], workers: int, delay: float, size: int) ->
         out.append(IdealTask(j, submitted, start, finished, delivered, lane, caller))
         caller = delivered + delay
     return out
+
+
+def _callbacks_on_manager(seconds: Sequence[float], workers: int, delay: float) -> list[IdealTask]:
+    """Process pools: callbacks run one at a time on the pool's manager thread.
+
+    That thread also feeds the workers: between two results it tops up a call
+    queue of ``workers + 1`` tasks, so slow callbacks can leave workers idle.
+    """
+    from concurrent.futures.process import EXTRA_QUEUED_CALLS
+
+    capacity = workers + EXTRA_QUEUED_CALLS
+    n = len(seconds)
+    pool = _Pool(workers)
+    starts: list[float] = []
+    lanes: list[int] = []
+    results: list[tuple[float, int]] = []  # (finished, index) of tasks handed to workers
+    waiting = 0  # the first queued task not started yet (starts never decrease)
+
+    def top_up(t: float) -> None:
+        nonlocal waiting
+        while True:
+            while waiting < len(starts) and starts[waiting] <= t:
+                waiting += 1
+            if len(starts) == n or len(starts) - waiting >= capacity:
+                return
+            queue(t)
+
+    def queue(t: float) -> None:
+        lane, start = pool.take(t, seconds[len(starts)])
+        heapq.heappush(results, (start + seconds[len(starts)], len(starts)))
+        starts.append(start)
+        lanes.append(lane)
+
+    for _ in range(min(capacity, n)):  # filled at once, before any worker takes a task
+        queue(0.0)
+    manager = 0.0
+    delivered = [0.0] * n
+    while results:
+        finished, i = heapq.heappop(results)
+        manager = max(manager, finished)
+        delivered[i] = manager
+        manager += delay
+        top_up(manager)
+    return [
+        IdealTask(i, 0.0, starts[i], starts[i] + seconds[i], delivered[i], lanes[i])
+        for i in range(n)
+    ]
 
 
 def _sequential(seconds: Sequence[float], delay: float) -> list[IdealTask]:

@@ -59,6 +59,15 @@ def test_callbacks_on_processes_queue_on_the_manager_thread() -> None:
     assert [t.delivered for t in tasks] == [1, 1.5, 2]
 
 
+def test_slow_callbacks_on_processes_leave_workers_without_tasks() -> None:
+    """The manager thread tops up the workers' queue (2 + 1 tasks) only between callbacks."""
+    tasks = ideal_schedule([1] * 5, 2, "callbacks", consumer_delay=1.0, executor="process")
+    assert [t.delivered for t in tasks] == [1, 2, 3, 4, 5]
+    # #3 waits for the first callback to end at 2, though a worker is free at 1.
+    assert [t.started for t in tasks] == [0, 0, 1, 2, 2]
+    assert [t.started for t in ideal_schedule([1] * 5, 2, "as_completed", 1.0)] == [0, 0, 1, 1, 2]
+
+
 def test_chunks_run_back_to_back_and_arrive_together_on_process_pools() -> None:
     tasks = ideal_schedule([1, 2, 1, 1, 3], 2, "map", executor="process", chunksize=2)
     assert [t.started for t in tasks] == [0, 1, 0, 1, 2]
