@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from .trace import OK, STALL_EPSILON, Run, Trace, worker_labels
+from .trace import ERROR, OK, STALL_EPSILON, Run, Trace, worker_labels
 
 
 def seconds(value: float | None) -> str:
@@ -37,12 +37,23 @@ def summary_table(trace: Trace) -> Table:
             f"[{stall_style}]{s.stalled_tasks}[/]",
             outcomes,
         )
-    errors = [f"{run.label}: the caller got {run.error}" for run in trace if run.error]
+    errors = [line for run in trace for line in _failures(run)]
     if errors:
         table.caption = "\n".join(errors)
         table.caption_style = "red"
         table.caption_justify = "left"
     return table
+
+
+def _failures(run: Run, most: int = 3) -> list[str]:
+    """What went wrong in a run: what the caller got, else the first failed tasks."""
+    if run.error:
+        return [f"{run.label}: the caller got {run.error}"]
+    failed = [t for t in run.tasks if t.outcome == ERROR and t.error]
+    lines = [f"{run.label}: #{t.index} raised {t.error}" for t in failed[:most]]
+    if len(failed) > most:
+        lines.append(f"{run.label}: and {len(failed) - most} more failed tasks")
+    return lines
 
 
 def task_table(run: Run) -> Table:

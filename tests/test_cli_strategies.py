@@ -58,6 +58,7 @@ def test_failing_task_is_in_the_trace_and_the_summary(tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "custom / map: the caller got TaskFailed: task with argument 2" in result.stdout
+    assert "custom / as_completed: #1 raised TaskFailed: task with argument 2" in result.stdout
     trace = tracefile.load(tmp_path / "loiter-thread-2w.json")
     map_run, ac_run = trace.runs
     assert map_run.error.startswith("TaskFailed") and ac_run.error is None
