@@ -9,8 +9,8 @@ Figure is built without pyplot, so no GUI backend is ever touched.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
@@ -41,7 +41,20 @@ BACKLOG = "#F0E442"
 STALL = "#D55E00"
 CALLER = "#555555"
 FAILED = "#D55E00"
+IDEAL = "#000000"
 BAR = 0.72  # bar height as a share of the row
+
+
+class IdealLike(Protocol):
+    """What ``ideal=`` needs per task (loiter.schedule.IdealTask has it)."""
+
+    index: int
+    started: float
+    finished: float
+    delivered: float
+
+
+IdealFor = Callable[[Run], "Sequence[IdealLike] | None"]
 
 
 def _rects(spans: Sequence[tuple[float, float, float]], height: float = BAR) -> list[Any]:
@@ -68,12 +81,14 @@ def plot_gantt(
     workers: dict[str, str] | None = None,
     end: float | None = None,
     title: str | None = None,
+    ideal: Sequence[IdealLike] | None = None,
 ) -> Axes:
     """Draw one run on ``ax`` (or a new figure) and return the axes.
 
     Rows are tasks in input order, top to bottom; the bottom row is the caller.
     ``workers`` maps worker names to colours' order (share it across panels);
-    ``end`` fixes where undelivered bars stop (share it to align panels).
+    ``end`` fixes where undelivered bars stop (share it to align panels);
+    ``ideal`` draws the ideal schedule as ghost outlines behind the bars.
     """
     if ax is None:
         fig = Figure(figsize=(9, 1.2 + 0.45 * (len(run.tasks) + 1)), layout="constrained")
@@ -116,6 +131,9 @@ def plot_gantt(
         hatch="xx",
         linewidth=0.8,
     )
+
+    if ideal:
+        _ghosts(ax, ideal)
 
     caller_y = len(run.tasks)
     _add(
@@ -191,11 +209,38 @@ def plot_gantt(
     return ax
 
 
+def _ghosts(ax: Axes, ideal: Sequence[IdealLike]) -> None:
+    """Where each task would run, and be delivered, with zero overhead: dashed outlines."""
+    coll = _add(
+        ax,
+        [(t.index, t.started, t.finished) for t in ideal],
+        "ideal",
+        height=min(0.96, BAR + 0.2),
+        facecolor="none",
+        edgecolor=IDEAL,
+        linestyle=(0, (3, 2)),
+        linewidth=1.0,
+    )
+    if coll is not None:
+        coll.set_zorder(0.9)
+    ax.plot(
+        [t.delivered for t in ideal],
+        [t.index for t in ideal],
+        linestyle="none",
+        marker="D",
+        markersize=6,
+        markerfacecolor="none",
+        markeredgecolor=IDEAL,
+        gid="ideal-delivered",
+        zorder=0.9,
+    )
+
+
 def _arg(arg: Any) -> str:
     return f"loiter({arg})" if isinstance(arg, (int, float)) else str(arg)[:18]
 
 
-def legend_handles(workers: dict[str, str]) -> list[Any]:
+def legend_handles(workers: dict[str, str], *, ideal: bool = False) -> list[Any]:
     """One entry per colour on the chart, workers included."""
     handles: list[Any] = [
         Patch(facecolor="white", edgecolor=QUEUED, hatch="///", label="queued"),
@@ -210,11 +255,26 @@ def legend_handles(workers: dict[str, str]) -> list[Any]:
         Line2D([], [], linestyle="none", marker="D", color="black", label="delivered to caller"),
         Patch(facecolor=CALLER, label="caller blocked"),
     ]
+    if ideal:
+        handles.append(
+            Patch(
+                facecolor="none",
+                edgecolor=IDEAL,
+                linestyle=(0, (3, 2)),
+                label="ideal schedule (no overhead)",
+            )
+        )
     return handles
 
 
-def figure_for(trace: Trace | Run, *, title: str | None = None) -> Figure:
-    """Panels: rows = scenarios, columns = strategies, one shared time axis."""
+def figure_for(
+    trace: Trace | Run, *, title: str | None = None, ideal: IdealFor | None = None
+) -> Figure:
+    """Panels: rows = scenarios, columns = strategies, one shared time axis.
+
+    ``ideal`` gives a run's ideal schedule (e.g. ``loiter.schedule.ideal_for``)
+    to draw behind it.
+    """
     runs = trace.runs if isinstance(trace, Trace) else [trace]
     scenarios = list(dict.fromkeys(r.scenario for r in runs))
     strategies = list(dict.fromkeys(r.strategy for r in runs))
@@ -233,7 +293,13 @@ def figure_for(trace: Trace | Run, *, title: str | None = None) -> Figure:
             if run is None:
                 axes[i][j].set_axis_off()
                 continue
-            plot_gantt(run, ax=axes[i][j], workers=workers, end=end)
+            plot_gantt(
+                run,
+                ax=axes[i][j],
+                workers=workers,
+                end=end,
+                ideal=ideal(run) if ideal else None,
+            )
     if runs:
         first = runs[0]
         fig.suptitle(
@@ -246,7 +312,7 @@ def figure_for(trace: Trace | Run, *, title: str | None = None) -> Figure:
             fontweight="bold",
         )
     fig.legend(
-        handles=legend_handles(workers),
+        handles=legend_handles(workers, ideal=ideal is not None),
         loc="outside lower center",
         ncol=min(4, len(workers) + 5),
         frameon=False,

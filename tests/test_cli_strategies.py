@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from fixtures import slow_first_map
 from test_cli import cli
 
 from loiter import tracefile
@@ -169,3 +170,46 @@ def test_functions_worker_processes_cannot_import_are_refused(monkeypatch) -> No
     monkeypatch.setattr("loiter.workloads.multiprocessing.get_start_method", lambda: "spawn")
     with pytest.raises(WorkloadError, match=r"defined in __main__.*'spawn' cannot import"):
         check_importable(in_main)
+
+
+def test_ideal_draws_ghosts_behind_the_measured_bars() -> None:
+    from test_gantt import collection, spans
+
+    from loiter.gantt import figure_for
+    from loiter.schedule import ideal_for
+
+    run = slow_first_map()
+    run.tasks[3].started, run.tasks[3].finished = 2.25, 3.25  # measured late
+    fig = figure_for(run, ideal=ideal_for)
+    ax = fig.axes[0]
+    ghosts = collection(ax, "ideal")
+    assert spans(ghosts) == [(0, 0, 4), (1, 0, 3), (2, 0, 2), (3, 2, 3), (4, 3, 3)]
+    (delivered,) = [line for line in ax.lines if line.get_gid() == "ideal-delivered"]
+    assert list(delivered.get_xdata()) == [4, 4, 4, 4, 4]
+    assert "ideal schedule (no overhead)" in [t.get_text() for t in fig.legends[0].get_texts()]
+    assert collection(figure_for(run).axes[0], "ideal") is None
+
+
+def test_ideal_option_prints_fidelity(tmp_path) -> None:
+    result = cli(
+        "--scenario",
+        "slow-first",
+        "--strategy",
+        "map,as_completed",
+        "--unit",
+        "0.05",
+        "--ideal",
+        "--out",
+        str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Measured vs ideal schedule" in out and "makespan ×ideal" in out
+    table = out[out.index("Measured vs ideal") :]
+    rows = [line for line in table.splitlines() if "slow-first" in line]
+    assert len(rows) == 2
+    for row in rows:  # every deviation within 30 ms; makespan within 15 % of the ideal 0.2 s
+        cells = [c.strip() for c in row.strip("│ ").split("│")]
+        assert all(float(c) < 0.03 for c in cells[2:6]), row
+        assert 0.95 < float(cells[6]) < 1.15, row
+    assert (tmp_path / "loiter-thread-3w.png").read_bytes().startswith(b"\x89PNG")
