@@ -554,7 +554,8 @@ cli.add_command(
     default=None,
     help="Chart format [default: from --output's suffix, else png].",
 )
-def plot(trace_file: Path, output: Path | None, fmt: str | None) -> None:
+@click.option("--ideal", is_flag=True, help="Draw each run's ideal schedule behind it.")
+def plot(trace_file: Path, output: Path | None, fmt: str | None, ideal: bool) -> None:
     """Re-render a saved trace without running anything.
 
     \b
@@ -567,7 +568,7 @@ def plot(trace_file: Path, output: Path | None, fmt: str | None) -> None:
         fmt = suffix if suffix in FORMATS else "png"
     output = output or trace_file.with_suffix(f".{fmt}")
     ensure_writable(output.parent)
-    click.echo(save_chart(trace, output, fmt))
+    click.echo(save_chart(trace, output, fmt, ideal=ideal))
 
 
 def load_trace(path: Path) -> Any:

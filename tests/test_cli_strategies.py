@@ -9,6 +9,7 @@ from fixtures import slow_first_map
 from test_cli import cli
 
 from loiter import tracefile
+from loiter.trace import Trace
 from loiter.workloads import WorkloadError, check_importable
 
 
@@ -213,3 +214,11 @@ def test_ideal_option_prints_fidelity(tmp_path) -> None:
         assert all(float(c) < 0.03 for c in cells[2:6]), row
         assert 0.95 < float(cells[6]) < 1.15, row
     assert (tmp_path / "loiter-thread-3w.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_plot_ideal_recomputes_the_schedule_from_the_saved_options(tmp_path) -> None:
+    saved = tmp_path / "run.json"
+    tracefile.save(Trace([slow_first_map()]), saved)
+    result = cli("plot", str(saved), "--ideal", "-o", str(tmp_path / "run.svg"))
+    assert result.returncode == 0, result.stderr
+    assert "ideal schedule (no overhead)" in (tmp_path / "run.svg").read_text()
