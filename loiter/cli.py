@@ -227,7 +227,7 @@ def cli() -> None:
     type=click.IntRange(0),
     default=0,
     show_default=True,
-    help="Order of the 'shuffled' scenario.",
+    help="Order of the 'shuffled' scenario, and which tasks --error-rate fails.",
 )
 @click.option(
     "--unit",
@@ -264,6 +264,7 @@ def cli() -> None:
 # -- how results are consumed, which workload, what fails (issue 5) --
 @click.option(
     "--workload",
+    metavar="loiter|spin|MOD:FN",
     default="loiter",
     show_default=True,
     help="loiter (sleeps), spin (CPU-bound, shows the GIL) or module:function.",
