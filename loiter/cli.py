@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from .chartopts import ChartOptions, chart_options, open_in_viewer
 from .executors import EXECUTORS
 from .scenarios import DEFAULT_SCENARIOS, SCENARIOS
 from .strategies import DEFAULT_STRATEGIES, STRATEGIES
@@ -34,17 +35,20 @@ class Seconds(click.ParamType):
 
     name = "seconds"
 
-    def __init__(self, maximum: float) -> None:
+    def __init__(self, maximum: float, what: str = "seconds") -> None:
         self.maximum = maximum
+        self.what = what
 
     def convert(self, value: Any, param: Any, ctx: Any) -> float:
         try:
             number = float(value)
         except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number (expected seconds > 0)", param, ctx)
+            self.fail(f"{value!r} is not a number (expected {self.what} > 0)", param, ctx)
         if not math.isfinite(number) or not 0 < number <= self.maximum:
             self.fail(
-                f"{value!r} is out of range (expected 0 < seconds <= {self.maximum:g})", param, ctx
+                f"{value!r} is out of range (expected 0 < {self.what} <= {self.maximum:g})",
+                param,
+                ctx,
             )
         return number
 
@@ -206,6 +210,10 @@ def cli() -> None:
     help="Where to write the trace JSON [default: next to the chart].",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the paths of the files written.")
+@click.option(
+    "--animate", is_flag=True, help="Also write a GIF replaying the run (MP4 too with ffmpeg)."
+)
+@chart_options
 def run(
     workers: int,
     executor: str,
@@ -218,6 +226,8 @@ def run(
     fmt: str,
     trace_path: Path | None,
     quiet: bool,
+    animate: bool,
+    chart: ChartOptions,
 ) -> None:
     """Run loiter through a pool under each strategy, then draw and save what happened."""
     from .scenarios import custom, preset
@@ -252,7 +262,9 @@ def run(
     trace = run_experiment(exp, on_run=None if quiet else lambda r: console.print(task_table(r)))
     if not quiet:
         console.print(summary_table(trace))
-    write_outputs(trace, chart_path, trace_path, fmt)
+    write_outputs(trace, chart_path, trace_path, fmt, chart)
+    if animate:
+        write_animation(trace, chart_path.with_suffix(".gif"), 1.0, chart)
 
 
 @cli.command()
@@ -271,7 +283,8 @@ def run(
     default=None,
     help="Chart format [default: from --output's suffix, else png].",
 )
-def plot(trace_file: Path, output: Path | None, fmt: str | None) -> None:
+@chart_options
+def plot(trace_file: Path, output: Path | None, fmt: str | None, chart: ChartOptions) -> None:
     """Re-render a saved trace without running anything.
 
     \b
@@ -284,7 +297,55 @@ def plot(trace_file: Path, output: Path | None, fmt: str | None) -> None:
         fmt = suffix if suffix in FORMATS else "png"
     output = output or trace_file.with_suffix(f".{fmt}")
     ensure_writable(output.parent)
-    click.echo(save_chart(trace, output, fmt))
+    click.echo(save_chart(trace, output, fmt, chart))
+
+
+@cli.command("animate")
+@click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="GIF file [default: the trace's path with .gif]; an MP4 beside it when ffmpeg exists.",
+)
+@click.option(
+    "--speed",
+    type=Seconds(1000.0, what="speed"),
+    default=1.0,
+    show_default=True,
+    help="Replay speed: 2 plays twice as fast as the run was.",
+)
+@chart_options
+def animate_command(
+    trace_file: Path, output: Path | None, speed: float, chart: ChartOptions
+) -> None:
+    """Replay a saved trace as an animation: bars grow, results pop into the caller lane.
+
+    \b
+    Example:
+      loiter-viz animate plots/loiter-thread-3w.json -o lecture.gif --speed 0.5
+    """
+    trace = load_trace(trace_file)
+    output = output or trace_file.with_suffix(".gif")
+    if output.suffix.lower() != ".gif":
+        raise click.BadParameter(f"{output}: must end in .gif", param_hint="'--output'")
+    ensure_writable(output.parent)
+    write_animation(trace, output, speed, chart)
+
+
+def write_animation(trace: Any, path: Path, speed: float, chart: ChartOptions) -> None:
+    from .animate import animate
+
+    try:
+        written = animate(
+            trace, path, speed=speed, style=chart.style, lanes=chart.lanes, dpi=chart.dpi or 72
+        )
+    except OSError as exc:
+        raise RuntimeFailure(f"{path}: cannot write animation ({exc.strerror})") from None
+    for out in written:
+        click.echo(out)
+    if chart.open:
+        open_in_viewer(written[0])
 
 
 def load_trace(path: Path) -> Any:
@@ -313,17 +374,24 @@ def ensure_writable(folder: Path) -> None:
         raise RuntimeFailure(f"{folder}: cannot write there ({exc.strerror})") from None
 
 
-def save_chart(trace: Any, path: Path, fmt: str) -> Path:
+def save_chart(trace: Any, path: Path, fmt: str, chart: ChartOptions | None = None) -> Path:
     from .atomic import write_atomic
     from .gantt import figure_for, render
 
+    chart = chart or ChartOptions()
+    figure = figure_for(trace, style=chart.style, lanes=chart.lanes)
     try:
-        return write_atomic(path, render(figure_for(trace), fmt))
+        written = write_atomic(path, render(figure, fmt, dpi=chart.dpi or 120))
     except OSError as exc:
         raise RuntimeFailure(f"{path}: cannot write chart ({exc.strerror})") from None
+    if chart.open:
+        open_in_viewer(written)
+    return written
 
 
-def write_outputs(trace: Any, chart_path: Path, trace_path: Path, fmt: str) -> None:
+def write_outputs(
+    trace: Any, chart_path: Path, trace_path: Path, fmt: str, chart: ChartOptions | None = None
+) -> None:
     """The trace first (it is the data), then the chart; print each path."""
     from .tracefile import save
 
@@ -331,7 +399,7 @@ def write_outputs(trace: Any, chart_path: Path, trace_path: Path, fmt: str) -> N
         click.echo(save(trace, trace_path))
     except OSError as exc:
         raise RuntimeFailure(f"{trace_path}: cannot write trace ({exc.strerror})") from None
-    click.echo(save_chart(trace, chart_path, fmt))
+    click.echo(save_chart(trace, chart_path, fmt, chart))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,8 +23,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import offset_copy
 
-from .styles import LIGHT, Style, get_style
+from .styles import LANES, LIGHT, Style, get_style
 from .trace import (
     CANCELLED,
     ERROR,
@@ -42,9 +43,9 @@ from .trace import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-LANES = ("tasks", "workers", "auto")
 AUTO_WORKER_LANES_ABOVE = 40  # tasks: above this, per-task rows get too thin to read
 DETAIL_ROWS = 60  # rows: above this, no per-task labels, annotations or bar edges
+FATE_MARKER = 1.8  # error/cancel markers, relative to the delivery marker
 HELD = 0.6  # held bars are thinner than running ones: they sit "on" the finished task
 LOST = (UNDELIVERED, TIMED_OUT)
 
@@ -76,6 +77,7 @@ class Panel:
     deliveries: np.ndarray  # (n, 2): x, row of each delivery marker
     caller_row: float
     detail: bool  # rows few enough for per-task words
+    end: float = 0.0  # where the run's time axis ends (shared across panels)
     texts: list[Any] = field(default_factory=list)  # per-task annotations (for overlap checks)
 
 
@@ -319,6 +321,7 @@ def draw_panel(
         panel = _draw_tasks(ax, run, cols, stalls, style, palette, end, ideal)
     _decorate(ax, run, summary, style, title)
     panel.right = max(panel.right, end * 1.03, 1e-6)
+    panel.end = end
     return panel
 
 
@@ -415,7 +418,7 @@ def _draw_tasks(
             [*c.row.tolist(), caller_row],
             [f"#{t.index}  {_arg(t.arg)}" for t in run.tasks] + ["caller"],
         )
-        _annotate(ax, panel, c, stalls, st)
+        _annotate(ax, panel, c, stalls, st, ms)
     else:
         ax.yaxis.set_major_locator(MaxNLocator(8, integer=True))
         ax.set_ylabel("task # (input order)")
@@ -456,9 +459,12 @@ def _ghosts(ax: Axes, ideal: Sequence[IdealLike], st: Style, detail: bool) -> No
 
 def _fates(ax: Axes, run: Run, c: _Columns, st: Style, ms: float) -> None:
     """Markers for what went wrong: X where a task raised, O where one was cancelled."""
-    for gid, outcome, xs, marker in (
-        ("error", ERROR, np.where(np.isfinite(c.finished), c.finished, c.delivered), "X"),
-        ("cancelled", CANCELLED, c.submitted, "o"),
+    size = ms * FATE_MARKER
+    # A cancelled task never ran: its O sits just right of its submit, clear of the y axis.
+    shifted = offset_copy(ax.transData, fig=ax.get_figure(), x=size / 2, units="points")
+    for gid, outcome, xs, marker, transform in (
+        ("error", ERROR, np.where(np.isfinite(c.finished), c.finished, c.delivered), "X", None),
+        ("cancelled", CANCELLED, c.submitted, "o", shifted),
     ):
         pick = np.array([t.outcome == outcome for t in run.tasks], dtype=bool) & np.isfinite(xs)
         if pick.any():
@@ -467,13 +473,14 @@ def _fates(ax: Axes, run: Run, c: _Columns, st: Style, ms: float) -> None:
                 c.row[pick],
                 linestyle="none",
                 marker=marker,
-                markersize=ms * 1.8,
+                markersize=size,
                 markerfacecolor=st.stall if outcome == ERROR else "none",
                 markeredgecolor=st.foreground,
                 markeredgewidth=1.2 * st.scale,
                 gid=gid,
                 zorder=5,
                 clip_on=False,
+                **({"transform": transform} if transform else {}),
             )
 
 
@@ -501,10 +508,11 @@ def _label_waits(panel: Panel, st: Style) -> None:
     lo, hi = ax.get_xlim()
     inches_per_x = _axes_inches(ax) / (hi - lo)
     fontsize = 8 * st.scale
+    short = _text_inches("#00", fontsize) + 0.1
     for b in panel.run.caller_blocked:
-        if b.index is None or b.got <= b.ask:
-            continue
         width = (b.got - b.ask) * inches_per_x
+        if b.index is None or width < short:
+            continue
         for label in (f"waiting for #{b.index}", f"#{b.index}"):
             if _text_inches(label, fontsize) + 0.1 < width:
                 ax.text(
@@ -526,20 +534,22 @@ def _set_range(panels: Sequence[Panel], st: Style) -> None:
     for p in panels:
         p.ax.set_xlim(0, right)
     for p in panels:
-        if p.detail:
-            _label_waits(p, st)
+        _label_waits(p, st)
 
 
-def _annotate(ax: Axes, panel: Panel, c: _Columns, stalls: list[Stall], st: Style) -> None:
+def _annotate(
+    ax: Axes, panel: Panel, c: _Columns, stalls: list[Stall], st: Style, ms: float
+) -> None:
     """One note per row right of its last mark, and a line from each culprit to whom it held."""
     fontsize = 8.5 * st.scale
-    gap_pt = 7 * st.scale
     axes_in = _axes_inches(ax)
     for task, stall, row in zip(panel.run.tasks, stalls, c.row):
         note = _task_note(task, stall)
         if not note:
             continue
         marks = [c.submitted[task.index], c.finished[task.index], c.delivered[task.index]]
+        # Clear of the widest mark on the row: an X or O (failed), else the delivery diamond.
+        gap_pt = ms * (FATE_MARKER if task.outcome in (ERROR, CANCELLED) else 0.6) + 3 * st.scale
         x = float(np.nanmax([m for m in marks if np.isfinite(m)] or [0.0]))
         text = ax.annotate(
             note,
@@ -595,7 +605,7 @@ def _count_curve(
 
     ``peak`` fixes the scale, so a subset (stalls) reads as a share of a whole (held).
     """
-    ok = np.isfinite(starts) & np.isfinite(stops) & (stops > starts)
+    ok = np.isfinite(starts) & np.isfinite(stops) & (stops - starts > STALL_EPSILON)
     if not ok.any():
         return 0
     times = np.concatenate([starts[ok], stops[ok]])
@@ -718,32 +728,34 @@ def _draw_workers(
 
 
 def _decorate(ax: Axes, run: Run, summary: Summary, st: Style, title: str | None) -> None:
-    """Titles: what ran (left), when results came (right), the verdict under them."""
+    """Three header lines, all left-aligned so narrow panels never collide: what ran, the
+    verdict, when results came."""
     ax.set_xlabel("seconds since the first submit")
     ax.grid(axis="x")
     ax.set_axisbelow(True)
     ax.tick_params(axis="y", length=0)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    line = 12 * st.scale  # points per header line
     ax.set_title(
-        title or f"{run.strategy} · {run.scenario}",
-        loc="left",
-        fontweight="bold",
-        pad=18 * st.scale,
+        title or f"{run.strategy} · {run.scenario}", loc="left", fontweight="bold", pad=2.3 * line
     )
-    ax.set_title(timings(summary), loc="right", fontsize=9 * st.scale, pad=18 * st.scale)
     stalled = summary.stalled_tasks > 0 or any(k != "ok" for k in summary.outcomes)
-    ax.annotate(
-        verdict(run, summary),
-        (0, 1),
-        xycoords="axes fraction",
-        xytext=(0, 4 * st.scale),
-        textcoords="offset points",
-        va="bottom",
-        fontsize=9.5 * st.scale,
-        color=st.stall if stalled else st.foreground,
-        gid="verdict",
-    )
+    for text, gid, lift, color in (
+        (verdict(run, summary), "verdict", 1.15 * line, st.stall if stalled else st.foreground),
+        (timings(summary), "timings", 0.2 * line, st.foreground),
+    ):
+        ax.annotate(
+            text,
+            (0, 1),
+            xycoords="axes fraction",
+            xytext=(0, lift),
+            textcoords="offset points",
+            va="bottom",
+            fontsize=9 * st.scale,
+            color=color,
+            gid=gid,
+        )
 
 
 # ---------------------------------------------------------------- figures
@@ -785,7 +797,7 @@ def legend_handles(
             marker="D",
             color=st.marker,
             markeredgecolor=st.background,
-            markersize=7,
+            markersize=7 * st.scale,
             label="delivered to the caller",
         ),
         Patch(facecolor=st.caller[0], label="caller blocked (label: task it waits for)"),
@@ -796,7 +808,7 @@ def legend_handles(
             marker="X",
             markerfacecolor=st.stall,
             markeredgecolor=st.foreground,
-            markersize=9,
+            markersize=9 * st.scale,
             label="raised an exception",
         ),
     ]
@@ -888,10 +900,11 @@ def build(
                 fontweight="bold",
             )
         handles = legend_handles(workers, st, ideal=ideal is not None)
+        widest = max(_text_inches(h.get_label(), st.rc()["legend.fontsize"]) for h in handles)
         fig.legend(
             handles=handles,
             loc="outside lower center",
-            ncol=min(3, len(handles)) if len(strategies) < 2 else 4,
+            ncol=max(1, min(len(handles), int(fig.get_size_inches()[0] // (widest + 0.6)))),
             frameon=False,
         )
     return fig, panels

@@ -100,6 +100,8 @@ PROJECTOR = Style(
 )
 STYLES = {s.name: s for s in (LIGHT, DARK, PROJECTOR)}
 STYLE_NAMES = tuple(STYLES)
+# Rows of a panel: one per task, one per worker, or chosen by the task count.
+LANES = ("tasks", "workers", "auto")
 
 
 def get_style(style: str | Style | None) -> Style:
