@@ -79,7 +79,7 @@ def open_in_viewer(path: Path) -> None:
         return
     try:
         subprocess.Popen(
-            [opener, str(path)],
+            [opener, str(path.resolve())],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
