@@ -762,10 +762,21 @@ def _decorate(ax: Axes, run: Run, summary: Summary, st: Style, title: str | None
 
 
 def legend_handles(
-    workers: dict[str, str], style: str | Style | None = None, *, ideal: bool = False
+    workers: dict[str, str],
+    style: str | Style | None = None,
+    *,
+    ideal: bool = False,
+    views: frozenset[str] = frozenset({"tasks"}),
+    outcomes: frozenset[str] = frozenset(),
 ) -> list[Any]:
-    """One entry per colour on the chart; more than eight workers share one entry."""
+    """One entry per mark on the chart, and only those there: ``views`` are the lane kinds
+    drawn, ``outcomes`` the task outcomes present. Over eight workers share one entry."""
     st = get_style(style)
+
+    def marker(symbol: str, label: str, size: float, **kw: Any) -> Line2D:
+        return Line2D([], [], linestyle="none", marker=symbol, markersize=size * st.scale,
+                      label=label, **kw)  # fmt: skip
+
     handles: list[Any] = [
         Patch(
             facecolor="none",
@@ -783,44 +794,32 @@ def legend_handles(
     else:
         handles.append(
             Patch(
-                facecolor=st.worker_color(0),
-                label=f"running (colour = worker, {len(labels)} workers)",
+                facecolor=st.worker_color(0), label=f"running ({len(labels)} workers, colour each)"
             )
         )
     handles += [
         Patch(facecolor=st.stall, label="ordering stall: done, caller waits for an earlier task"),
         Patch(facecolor=st.backlog, label="held: done, caller busy with earlier results"),
-        Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="D",
-            color=st.marker,
-            markeredgecolor=st.background,
-            markersize=7 * st.scale,
-            label="delivered to the caller",
-        ),
-        Patch(facecolor=st.caller[0], label="caller blocked (label: task it waits for)"),
-        Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="X",
-            markerfacecolor=st.stall,
-            markeredgecolor=st.foreground,
-            markersize=9 * st.scale,
-            label="raised an exception",
-        ),
     ]
+    if "tasks" in views:
+        handles.append(marker("D", "delivered to the caller", 7, color=st.marker,
+                              markeredgecolor=st.background))  # fmt: skip
+    if "workers" in views:
+        handles.append(marker("|", "result delivered (above the caller lane)", 9,
+                              color=st.foreground, markeredgewidth=1.2 * st.scale))  # fmt: skip
+    handles.append(Patch(facecolor=st.caller[0], label="caller blocked, waiting for task #n"))
+    if ERROR in outcomes:
+        handles.append(marker("X", "raised an exception", 9, markerfacecolor=st.stall,
+                              markeredgecolor=st.foreground))  # fmt: skip
+    if CANCELLED in outcomes and "tasks" in views:
+        handles.append(marker("o", "cancelled before it started", 9, markerfacecolor="none",
+                              markeredgecolor=st.foreground))  # fmt: skip
+    if outcomes & set(LOST) and "tasks" in views:
+        handles.append(Patch(facecolor="none", edgecolor=st.stall, hatch="xx",
+                             label="finished, never delivered"))  # fmt: skip
     if ideal:
-        handles.append(
-            Patch(
-                facecolor="none",
-                edgecolor=st.ideal,
-                linestyle=(0, (3, 2)),
-                label="ideal schedule (no overhead)",
-            )
-        )
+        handles.append(Patch(facecolor="none", edgecolor=st.ideal, linestyle=(0, (3, 2)),
+                             label="ideal schedule (no overhead)"))  # fmt: skip
     return handles
 
 
@@ -899,7 +898,13 @@ def build(
                 ),
                 fontweight="bold",
             )
-        handles = legend_handles(workers, st, ideal=ideal is not None)
+        handles = legend_handles(
+            workers,
+            st,
+            ideal=ideal is not None,
+            views=frozenset(resolve_lanes(lanes, len(r.tasks)) for r in runs),
+            outcomes=frozenset(t.outcome for r in runs for t in r.tasks),
+        )
         widest = max(_text_inches(h.get_label(), st.rc()["legend.fontsize"]) for h in handles)
         fig.legend(
             handles=handles,

@@ -96,7 +96,7 @@ PROJECTOR = Style(
     bar=0.84,
     row_inches=0.6,
     width_inches=9.5,
-    extra_rc={"font.weight": "bold", "axes.titleweight": "bold"},
+    extra_rc={"font.weight": "bold", "axes.titleweight": "bold", "axes.labelweight": "bold"},
 )
 STYLES = {s.name: s for s in (LIGHT, DARK, PROJECTOR)}
 STYLE_NAMES = tuple(STYLES)
