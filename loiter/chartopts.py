@@ -38,21 +38,16 @@ def chart_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     def command(*args: Any, style: str, lanes: str, dpi: int | None, open_: bool, **kw: Any) -> Any:
         return fn(*args, chart=ChartOptions(style, lanes, dpi, open_), **kw)
 
+    def choice(name: str, choices: tuple[str, ...], default: str, help: str) -> Any:
+        return click.option(
+            name, type=click.Choice(choices), default=default, show_default=True, help=help
+        )
+
     options = (
-        click.option(
-            "--style",
-            type=click.Choice(STYLE_NAMES),
-            default="light",
-            show_default=True,
-            help="Look: light, dark, or projector (big type, thick bars, high contrast).",
+        choice(
+            "--style", STYLE_NAMES, "Look: light, dark, or projector (big type, high contrast)."
         ),
-        click.option(
-            "--lanes",
-            type=click.Choice(LANES),
-            default="auto",
-            show_default=True,
-            help="Rows: one per task, one per worker, or auto (workers above 40 tasks).",
-        ),
+        choice("--lanes", LANES, "Rows: per task, per worker, or auto (workers above 40 tasks)."),
         click.option(
             "--dpi",
             type=click.IntRange(30, 600),

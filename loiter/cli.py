@@ -267,14 +267,16 @@ def run(
         write_animation(trace, chart_path.with_suffix(".gif"), 1.0, chart)
 
 
+def output_option(what: str) -> Any:
+    """``--output/-o FILE`` for commands that re-render a saved trace."""
+    return click.option(
+        "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help=what
+    )
+
+
 @cli.command()
 @click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Chart file [default: the trace's path with the format's suffix].",
-)
+@output_option("Chart file [default: the trace's path with the format's suffix].")
 @click.option(
     "--format",
     "-f",
@@ -302,12 +304,7 @@ def plot(trace_file: Path, output: Path | None, fmt: str | None, chart: ChartOpt
 
 @cli.command("animate")
 @click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="GIF file [default: the trace's path with .gif]; an MP4 beside it when ffmpeg exists.",
-)
+@output_option("GIF file [default: the trace's path with .gif]; an MP4 beside it with ffmpeg.")
 @click.option(
     "--speed",
     type=Seconds(1000.0, what="speed"),

@@ -315,26 +315,32 @@ def draw_panel(
     end = end if end is not None else (summary.makespan or 0.0)
     cols = _Columns.of(run, order)
     palette = _palette(style, len(workers))
+    canvas = _Canvas(ax, run, cols, stalls, style, palette, end)
     if resolve_lanes(lanes, len(run.tasks)) == "workers":
-        panel = _draw_workers(ax, run, cols, stalls, style, palette, end)
+        panel = _draw_workers(canvas)
     else:
-        panel = _draw_tasks(ax, run, cols, stalls, style, palette, end, ideal)
+        panel = _draw_tasks(canvas, ideal)
     _decorate(ax, run, summary, style, title)
     panel.right = max(panel.right, end * 1.03, 1e-6)
     panel.end = end
     return panel
 
 
-def _draw_tasks(
-    ax: Axes,
-    run: Run,
-    c: _Columns,
-    stalls: list[Stall],
-    st: Style,
-    palette: np.ndarray,
-    end: float,
-    ideal: Sequence[IdealLike] | None,
-) -> Panel:
+@dataclass
+class _Canvas:
+    """Everything both views draw from: the axes, the run as arrays, the look, the end."""
+
+    ax: Axes
+    run: Run
+    c: _Columns
+    stalls: list[Stall]
+    st: Style
+    palette: np.ndarray  # RGBA per worker index
+    end: float
+
+
+def _draw_tasks(k: _Canvas, ideal: Sequence[IdealLike] | None) -> Panel:
+    ax, run, c, stalls, st, palette, end = k.ax, k.run, k.c, k.stalls, k.st, k.palette, k.end
     n = len(run.tasks)
     detail = n + 1 <= DETAIL_ROWS
     lw = 0.6 * st.scale if detail else 0.0
@@ -635,16 +641,9 @@ def _rank_within(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return rank
 
 
-def _draw_workers(
-    ax: Axes,
-    run: Run,
-    c: _Columns,
-    stalls: list[Stall],
-    st: Style,
-    palette: np.ndarray,
-    end: float,
-) -> Panel:
+def _draw_workers(k: _Canvas) -> Panel:
     """Queue size, one lane per worker, results held, caller: a big run in a few rows."""
+    ax, run, c, stalls, st, palette, end = k.ax, k.run, k.c, k.stalls, k.st, k.palette, k.end
     used = sorted(set(c.worker[c.worker >= 0].tolist()))
     lane_of = np.full(len(palette), -1.0)
     lane_of[used] = np.arange(len(used)) + 1.0

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -14,23 +12,10 @@ import pytest
 from fixtures import sample_trace
 from matplotlib.colors import to_rgba
 from PIL import Image
+from test_cli import cli
 
 from loiter import tracefile
 from loiter.styles import DARK
-
-
-def cli(*args: str, cwd: Path, path: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MPLBACKEND": "Agg", "COLUMNS": "120"}
-    if path is not None:
-        env["PATH"] = path
-    return subprocess.run(
-        [sys.executable, "-m", "loiter", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
 
 
 @pytest.fixture
@@ -58,24 +43,26 @@ def test_bad_style_or_lanes_is_one_line_and_exit_2(trace_file, tmp_path) -> None
         assert args[0] in result.stderr
 
 
-def test_open_without_a_viewer_still_succeeds(trace_file, tmp_path) -> None:
+def test_open_without_a_viewer_still_succeeds(trace_file, tmp_path, monkeypatch) -> None:
     empty = tmp_path / "bin"
     empty.mkdir()
-    result = cli("plot", str(trace_file), "-o", "c.png", "--open", cwd=tmp_path, path=str(empty))
+    monkeypatch.setenv("PATH", str(empty))
+    result = cli("plot", str(trace_file), "-o", "c.png", "--open", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "c.png").exists()
     assert "no system viewer" in result.stderr
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="xdg-open is the Linux viewer")
-def test_open_hands_the_chart_to_the_system_viewer(trace_file, tmp_path) -> None:
+def test_open_hands_the_chart_to_the_system_viewer(trace_file, tmp_path, monkeypatch) -> None:
     bindir = tmp_path / "bin"
     bindir.mkdir()
     seen = tmp_path / "opened.txt"
     viewer = bindir / "xdg-open"
     viewer.write_text(f'#!/bin/sh\necho "$1" > {seen}\n')
     viewer.chmod(viewer.stat().st_mode | stat.S_IEXEC)
-    result = cli("plot", str(trace_file), "-o", "c.png", "--open", cwd=tmp_path, path=str(bindir))
+    monkeypatch.setenv("PATH", str(bindir))
+    result = cli("plot", str(trace_file), "-o", "c.png", "--open", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     for _ in range(100):  # the viewer runs detached
         if seen.exists() and seen.read_text().strip():
