@@ -44,10 +44,8 @@ def chart_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         )
 
     options = (
-        choice(
-            "--style", STYLE_NAMES, "Look: light, dark, or projector (big type, high contrast)."
-        ),
-        choice("--lanes", LANES, "Rows: per task, per worker, or auto (workers above 40 tasks)."),
+        choice("--style", STYLE_NAMES, "light", "Look: light, dark, or projector (big type)."),
+        choice("--lanes", LANES, "auto", "Rows: per task, per worker, or auto (above 40 tasks)."),
         click.option(
             "--dpi",
             type=click.IntRange(30, 600),
