@@ -156,13 +156,11 @@ def _lighter(colors: np.ndarray, background: str, share: float = 0.35) -> np.nda
 
 
 def secs(x: float | None) -> str:
-    """Seconds for people: 4.0s, 0.40s, 25ms."""
+    """Seconds for people: 4.0s, 250ms (one unit per size, so neighbours read alike)."""
     if x is None:
         return "—"
-    if abs(x) >= 1:
+    if abs(x) >= 0.9995:
         return f"{x:.1f}s"
-    if abs(x) >= 0.1:
-        return f"{x:.2f}s"
     return f"{x * 1000:.0f}ms"
 
 

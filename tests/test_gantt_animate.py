@@ -58,3 +58,25 @@ def test_bad_speed_leaves_no_file(tmp_path) -> None:
     with pytest.raises(ValueError):
         anim.animate(slow_first_map(), tmp_path / "x.gif", speed=0.0)
     assert not list(tmp_path.iterdir())
+
+
+def test_with_ffmpeg_the_gif_is_also_encoded_as_mp4(tmp_path, monkeypatch) -> None:
+    """A stand-in ffmpeg records its arguments and writes the output file it was given."""
+    import stat
+
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    args_file = tmp_path / "args.txt"
+    fake = bindir / "ffmpeg"
+    fake.write_text(
+        f'#!/bin/sh\necho "$@" > {args_file}\nfor last; do :; done\necho mp4 > "$last"\n'
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", str(bindir))
+    out = tmp_path / "out" / "replay.gif"
+    written = anim.animate(slow_first_map(), out, speed=8.0, dpi=30)
+    assert written == [out, out.with_suffix(".mp4")]
+    assert out.with_suffix(".mp4").read_text() == "mp4\n"
+    args = args_file.read_text().split()
+    assert args[args.index("-i") + 1] == str(out)  # encoded from the finished GIF
+    assert sorted(p.name for p in out.parent.iterdir()) == ["replay.gif", "replay.mp4"]
