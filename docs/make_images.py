@@ -40,8 +40,8 @@ def main() -> None:
         Experiment([custom(durations)], ["map", "as_completed"], "thread", 4, 0.005)
     )
     save(many, "worker-lanes.png", 70)
-    # loiter-viz animate plots/loiter-thread-3w.json --speed 1 --dpi 45
-    (gif,) = animate(slow_first.runs[0], OUT / "replay.gif", speed=1.0, dpi=45)
+    # loiter-viz animate plots/loiter-thread-3w.json --speed 0.4 --dpi 60
+    (gif,) = animate(slow_first, OUT / "replay.gif", speed=0.4, dpi=60)
     print(f"{gif.relative_to(OUT.parent.parent)}  {gif.stat().st_size // 1024} KB")
 
 
