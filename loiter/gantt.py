@@ -411,6 +411,7 @@ def _draw_tasks(k: _Canvas, ideal: Sequence[IdealLike] | None) -> Panel:
         markeredgewidth=0.6 * st.scale,
         gid="delivered",
         zorder=4,
+        clip_on=False,  # a task delivered at 0 keeps its whole diamond
     )
     _fates(ax, run, c, st, ms)
 
