@@ -2,7 +2,7 @@
 
 Bars are numpy vertex arrays in one PolyCollection per segment kind, with
 colours passed as arrays (never one artist per bar), so 100,000 tasks still
-render in about a second. Per-task words (tick labels, "waited 1.0s for #0")
+render in about two seconds. Per-task words (tick labels, "waited 1.0s for #0")
 are drawn only while rows are few enough to read them. matplotlib is imported
 here only, and this module only when drawing; figures are built without
 pyplot, so no GUI backend is ever touched.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import matplotlib
@@ -35,6 +35,7 @@ from .trace import (
     Run,
     Stall,
     Summary,
+    Task,
     Trace,
     summarize,
     worker_labels,
@@ -78,7 +79,6 @@ class Panel:
     caller_row: float
     detail: bool  # rows few enough for per-task words
     end: float = 0.0  # where the run's time axis ends (shared across panels)
-    texts: list[Any] = field(default_factory=list)  # per-task annotations (for overlap checks)
 
 
 # ---------------------------------------------------------------- geometry helpers
@@ -202,7 +202,7 @@ def timings(summary: Summary) -> str:
     return f"first result {secs(summary.first_result)} · makespan {secs(summary.makespan)}"
 
 
-def _task_note(task: Any, stall: Stall) -> str:
+def _task_note(task: Task, stall: Stall) -> str:
     """The words beside one task's row: its stall and its fate."""
     notes = []
     if stall.seconds > STALL_EPSILON:
@@ -285,9 +285,8 @@ def _rows(run: Run, lanes: str) -> int:
 
 def _panel_height(rows: int, st: Style) -> float:
     """Inches: every row readable up to DETAIL_ROWS; past that a fixed, dense panel."""
-    return 1.5 * st.scale + st.row_inches * min(
-        rows, DETAIL_ROWS // 4 if rows > DETAIL_ROWS else rows
-    )
+    shown = rows if rows <= DETAIL_ROWS else DETAIL_ROWS // 4
+    return 1.5 * st.scale + st.row_inches * shown
 
 
 def draw_panel(
@@ -342,7 +341,8 @@ def _draw_tasks(k: _Canvas, ideal: Sequence[IdealLike] | None) -> Panel:
     n = len(run.tasks)
     detail = n + 1 <= DETAIL_ROWS
     lw = 0.6 * st.scale if detail else 0.0
-    bar = st.bar
+    # Dense rows are sub-pixel: bars fill their rows so neighbours merge into solid areas.
+    bar, held_h = (st.bar, st.bar * HELD) if detail else (1.0, 1.0)
     if ideal:
         _ghosts(ax, ideal, st, detail)
     _bars(
@@ -352,8 +352,8 @@ def _draw_tasks(k: _Canvas, ideal: Sequence[IdealLike] | None) -> Panel:
         c.started,
         "queued",
         height=bar,
-        facecolor="none",
-        edgecolor=st.queued,
+        facecolor="none" if detail else to_rgba(st.queued, 0.35),
+        edgecolor=st.queued if detail else "none",
         hatch="///" if detail else None,
         linewidth=lw,
     )
@@ -375,14 +375,14 @@ def _draw_tasks(k: _Canvas, ideal: Sequence[IdealLike] | None) -> Panel:
         c.finished[held],
         c.delivered[held],
         "held",
-        height=bar * HELD,
+        height=held_h,
         facecolor=st.backlog,
         edgecolor="none",
     )
     pieces = [(row, lo, hi) for row, s in zip(c.row, stalls) for lo, hi in s.intervals]
     if pieces:
         sy, s0, s1 = (np.array(p, dtype=float) for p in zip(*pieces))
-        _bars(ax, sy, s0, s1, "stall", height=bar * HELD, facecolor=st.stall, edgecolor="none")
+        _bars(ax, sy, s0, s1, "stall", height=held_h, facecolor=st.stall, edgecolor="none")
     lost = np.array([t.outcome in LOST for t in run.tasks], dtype=bool) & np.isfinite(c.finished)
     _bars(
         ax,
@@ -390,7 +390,7 @@ def _draw_tasks(k: _Canvas, ideal: Sequence[IdealLike] | None) -> Panel:
         c.finished[lost],
         np.maximum(end, c.finished[lost]),
         "undelivered",
-        height=bar * HELD,
+        height=held_h,
         facecolor="none",
         edgecolor=st.stall,
         hatch="xx" if detail else None,
@@ -399,7 +399,7 @@ def _draw_tasks(k: _Canvas, ideal: Sequence[IdealLike] | None) -> Panel:
 
     got = np.isfinite(c.delivered)
     deliveries = np.column_stack([c.delivered[got], c.row[got]])
-    ms = (6 if detail else 2) * st.scale
+    ms = (6 if detail else 1.5) * st.scale
     ax.plot(
         deliveries[:, 0],
         deliveries[:, 1],
@@ -408,15 +408,17 @@ def _draw_tasks(k: _Canvas, ideal: Sequence[IdealLike] | None) -> Panel:
         markersize=ms,
         color=st.marker,
         markeredgecolor=st.background if detail else st.marker,
-        markeredgewidth=0.6 * st.scale,
+        markeredgewidth=(0.6 if detail else 0.4) * st.scale,
         gid="delivered",
-        zorder=4,
+        zorder=4 if detail else 0.95,  # dense: under the bars, which are thinner than a tick
         clip_on=False,  # a task delivered at 0 keeps its whole diamond
     )
     _fates(ax, run, c, st, ms)
 
-    caller_row = n + 0.25  # a little gap: the caller is not a task
-    _caller_lane(ax, run, caller_row, st)
+    # A little gap: the caller is not a task. With many rows, a lane still tall enough to see.
+    caller_h = st.bar if detail else max(st.bar, 0.04 * n)
+    caller_row = n + 0.25 if detail else n + 0.01 * n + caller_h / 2
+    _caller_lane(ax, run, caller_row, st, caller_h)
     panel = Panel(ax, run, 0.0, deliveries, caller_row, detail)
     if detail:
         ax.set_yticks(
@@ -427,7 +429,7 @@ def _draw_tasks(k: _Canvas, ideal: Sequence[IdealLike] | None) -> Panel:
     else:
         ax.yaxis.set_major_locator(MaxNLocator(8, integer=True))
         ax.set_ylabel("task # (input order)")
-    ax.set_ylim(caller_row + 0.75, -0.75)
+    ax.set_ylim(caller_row + caller_h / 2 + 0.4, -0.75)
     return panel
 
 
@@ -489,7 +491,7 @@ def _fates(ax: Axes, run: Run, c: _Columns, st: Style, ms: float) -> None:
             )
 
 
-def _caller_lane(ax: Axes, run: Run, row: float, st: Style) -> None:
+def _caller_lane(ax: Axes, run: Run, row: float, st: Style, height: float) -> None:
     """Each wait of the caller as a bar; shades alternate so back-to-back waits stay distinct."""
     waits = [b for b in run.caller_blocked if b.got > b.ask]
     if not waits:
@@ -501,7 +503,7 @@ def _caller_lane(ax: Axes, run: Run, row: float, st: Style) -> None:
         np.array([b.ask for b in waits]),
         np.array([b.got for b in waits]),
         "caller",
-        height=st.bar,
+        height=height,
         colors=shades,
         edgecolor="none",
     )
@@ -548,17 +550,17 @@ def _annotate(
     """One note per row right of its last mark, and a line from each culprit to whom it held."""
     fontsize = 8.5 * st.scale
     axes_in = _axes_inches(ax)
-    for task, stall, row in zip(panel.run.tasks, stalls, c.row):
+    for i, (task, stall) in enumerate(zip(panel.run.tasks, stalls)):
         note = _task_note(task, stall)
         if not note:
             continue
-        marks = [c.submitted[task.index], c.finished[task.index], c.delivered[task.index]]
+        marks = [c.submitted[i], c.finished[i], c.delivered[i]]
         # Clear of the widest mark on the row: an X or O (failed), else the delivery diamond.
         gap_pt = ms * (FATE_MARKER if task.outcome in (ERROR, CANCELLED) else 0.6) + 3 * st.scale
         x = float(np.nanmax([m for m in marks if np.isfinite(m)] or [0.0]))
-        text = ax.annotate(
+        ax.annotate(
             note,
-            (x, row),
+            (x, c.row[i]),
             xytext=(gap_pt, 0),
             textcoords="offset points",
             va="center",
@@ -566,7 +568,6 @@ def _annotate(
             color=st.stall if stall.seconds > STALL_EPSILON else st.foreground,
             gid="note",
         )
-        panel.texts.append(text)
         # The axes must reach past the note: x + width <= right, width scaling with right.
         share = (_text_inches(note, fontsize) + gap_pt / 72) / axes_in
         panel.right = max(panel.right, x / max(1 - share, 0.3))
@@ -575,15 +576,13 @@ def _annotate(
 
 def _culprit_lines(ax: Axes, panel: Panel, c: _Columns, stalls: list[Stall], st: Style) -> None:
     """A dashed line down from the task everyone waited for, through the results it held."""
-    held_by: dict[int, list[int]] = {}
-    for task, stall in zip(panel.run.tasks, stalls):
+    held_by: dict[int, list[int]] = {}  # culprit's row (its index) -> victims' positions
+    for i, stall in enumerate(stalls):
         if stall.seconds > STALL_EPSILON and stall.blocked_on is not None:
-            held_by.setdefault(stall.blocked_on, []).append(task.index)
+            held_by.setdefault(stall.blocked_on, []).append(i)
     for culprit, victims in held_by.items():
-        if not 0 <= culprit < len(c.row):
-            continue
         release = max(hi for i in victims for _, hi in stalls[i].intervals)
-        rows = [c.row[culprit], *(c.row[i] for i in victims)]
+        rows = [culprit, *(c.row[i] for i in victims)]
         ax.plot(
             [release, release],
             [min(rows), max(rows)],
@@ -698,7 +697,7 @@ def _draw_workers(k: _Canvas) -> Panel:
             zorder=5,
         )
     caller_row = lanes + 2.0
-    _caller_lane(ax, run, caller_row, st)
+    _caller_lane(ax, run, caller_row, st, h)
     # Deliveries: short ticks on the caller lane's top edge, where results reach the caller.
     got = np.isfinite(c.delivered)
     tick_row = caller_row - h / 2 - 0.12
