@@ -413,7 +413,7 @@ def _draw_tasks(k: _Canvas, ideal: Sequence[IdealLike] | None) -> Panel:
         zorder=4 if detail else 0.95,  # dense: under the bars, which are thinner than a tick
         clip_on=False,  # a task delivered at 0 keeps its whole diamond
     )
-    _fates(ax, run, c, st, ms)
+    _fates(ax, run, c, c.row, st, ms)
 
     # A little gap: the caller is not a task. With many rows, a lane still tall enough to see.
     caller_h = st.bar if detail else max(st.bar, 0.04 * n)
@@ -464,8 +464,11 @@ def _ghosts(ax: Axes, ideal: Sequence[IdealLike], st: Style, detail: bool) -> No
     )
 
 
-def _fates(ax: Axes, run: Run, c: _Columns, st: Style, ms: float) -> None:
-    """Markers for what went wrong: X where a task raised, O where one was cancelled."""
+def _fates(ax: Axes, run: Run, c: _Columns, rows: np.ndarray, st: Style, ms: float) -> None:
+    """Markers for what went wrong: X where a task raised, O where one was cancelled.
+
+    ``rows`` is each task's row (NaN: none, e.g. a task that never ran has no worker lane).
+    """
     size = ms * FATE_MARKER
     # A cancelled task never ran: its O sits just right of its submit, clear of the y axis.
     shifted = offset_copy(ax.transData, fig=ax.get_figure(), x=size / 2, units="points")
@@ -473,11 +476,12 @@ def _fates(ax: Axes, run: Run, c: _Columns, st: Style, ms: float) -> None:
         ("error", ERROR, np.where(np.isfinite(c.finished), c.finished, c.delivered), "X", None),
         ("cancelled", CANCELLED, c.submitted, "o", shifted),
     ):
-        pick = np.array([t.outcome == outcome for t in run.tasks], dtype=bool) & np.isfinite(xs)
+        pick = np.array([t.outcome == outcome for t in run.tasks], dtype=bool)
+        pick &= np.isfinite(xs) & np.isfinite(rows)
         if pick.any():
             ax.plot(
                 xs[pick],
-                c.row[pick],
+                rows[pick],
                 linestyle="none",
                 marker=marker,
                 markersize=size,
@@ -663,7 +667,7 @@ def _draw_workers(k: _Canvas) -> Panel:
     )
     # Running: consecutive tasks on a lane alternate shade so each one stays visible.
     ran = c.worker >= 0
-    row = lane_of[np.where(ran, c.worker, -1)]
+    row = np.where(ran, lane_of[c.worker], np.nan)
     colors = palette[c.worker].copy()
     odd = _rank_within(c.worker, np.nan_to_num(c.started, nan=np.inf)) % 2 == 1
     colors[odd] = _lighter(colors[odd], st.background)
@@ -683,19 +687,7 @@ def _draw_workers(k: _Canvas) -> Panel:
     if pieces:
         s0, s1 = (np.array(p, dtype=float) for p in zip(*pieces))
         _count_curve(ax, s0, s1, held_row, h, "stall", peak=held_peak, facecolor=st.stall)
-    failed = np.array([t.outcome == ERROR for t in run.tasks], dtype=bool) & ran
-    if failed.any():
-        ax.plot(
-            c.finished[failed],
-            row[failed],
-            linestyle="none",
-            marker="X",
-            markersize=7 * st.scale,
-            markerfacecolor=st.stall,
-            markeredgecolor=st.foreground,
-            gid="error",
-            zorder=5,
-        )
+    _fates(ax, run, c, row, st, 4.0 * st.scale)
     caller_row = lanes + 2.0
     _caller_lane(ax, run, caller_row, st, h)
     # Deliveries: short ticks on the caller lane's top edge, where results reach the caller.
@@ -707,7 +699,7 @@ def _draw_workers(k: _Canvas) -> Panel:
         deliveries[:, 1],
         linestyle="none",
         marker="|",
-        markersize=5 * st.scale,
+        markersize=7 * st.scale,
         markeredgewidth=0.8 * st.scale,
         color=st.foreground,
         gid="delivered",

@@ -230,6 +230,14 @@ def test_worker_lanes_pack_tasks_into_one_row_per_worker() -> None:
     assert texts(ax, "note") == []
 
 
+def test_worker_lanes_mark_errors_on_the_lane_that_ran_them() -> None:
+    ax = plot_gantt(failing_map(), lanes="workers")
+    (errors,) = lines(ax, "error")
+    assert list(errors.get_xdata()) == [2.0] and list(errors.get_ydata()) == [2.0]  # w2
+    assert lines(ax, "cancelled") == []  # it never ran, so it has no lane
+    assert [t.get_text() for t in ax.get_yticklabels()][1:3] == ["w1", "w2"]
+
+
 def test_auto_lanes_switch_above_forty_tasks() -> None:
     rows = plot_gantt(many_tasks(40)).get_yticklabels()
     assert len(rows) == 41 and rows[0].get_text().startswith("#0")
