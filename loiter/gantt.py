@@ -312,7 +312,7 @@ def draw_panel(
     end = end if end is not None else (summary.makespan or 0.0)
     cols = _Columns.of(run, order)
     palette = _palette(style, len(workers))
-    canvas = _Canvas(ax, run, cols, stalls, style, palette, end)
+    canvas = _Canvas(ax, run, cols, stalls, style, palette, list(workers.values()), end)
     if resolve_lanes(lanes, len(run.tasks)) == "workers":
         panel = _draw_workers(canvas)
     else:
@@ -333,6 +333,7 @@ class _Canvas:
     stalls: list[Stall]
     st: Style
     palette: np.ndarray  # RGBA per worker index
+    names: list[str]  # label per worker index ("w1", ...)
     end: float
 
 
@@ -706,7 +707,7 @@ def _draw_workers(k: _Canvas) -> Panel:
         zorder=4,
     )
     labels = [f"queued (peak {queued_peak})"]
-    labels += [f"w{i + 1}" for i in used] if detail else []
+    labels += [k.names[i] for i in used] if detail else []
     labels += [f"results held (peak {held_peak})", "caller"]
     ticks = [0.0, *(lane_of[used].tolist() if detail else []), held_row, caller_row]
     ax.set_yticks(ticks, labels)
