@@ -330,3 +330,29 @@ def test_dpi_scales_the_png() -> None:
     small = Image.open(io.BytesIO(render(figure_for(slow_first_map()), "png", dpi=50)))
     big = Image.open(io.BytesIO(render(figure_for(slow_first_map()), "png", dpi=100)))
     assert big.size[0] == pytest.approx(2 * small.size[0], abs=2)
+
+
+def test_fast_stalls_match_a_brute_force_scan_even_with_overlapping_waits() -> None:
+    """The chart relies on run.stalls() scaling to 100k tasks; it must equal the plain scan,
+    also for a caller whose waits overlap (several threads consuming)."""
+    import random
+
+    rng = random.Random(7)
+    for _ in range(50):
+        n = rng.randint(1, 12)
+        tasks = []
+        for i in range(n):
+            finished = rng.uniform(0, 5)
+            tasks.append(Task(i, i, 0.0, 0.0, finished, finished + rng.uniform(0, 2), "w", "ok"))
+        blocked = []
+        for _ in range(rng.randint(0, 15)):
+            ask = rng.uniform(0, 6)
+            blocked.append(Blocked(ask, ask + rng.uniform(0, 2), rng.randrange(n)))
+        run = Run("r", "map", "thread", 2, 1.0, tasks, blocked)
+        for task, stall in zip(tasks, run.stalls()):
+            overlap = sum(
+                max(0.0, min(b.got, task.delivered) - max(b.ask, task.finished))
+                for b in blocked
+                if b.index != task.index
+            )
+            assert stall.seconds == pytest.approx(overlap)
