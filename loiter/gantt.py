@@ -821,7 +821,11 @@ def figure_for(
     lanes: str = "auto",
     ideal: IdealFor | None = None,
 ) -> Figure:
-    """Panels: rows = scenarios, columns = strategies, one shared time axis."""
+    """Panels: rows = scenarios, columns = strategies, one shared time axis and legend.
+
+    ``style`` and ``lanes`` as in plot_gantt; ``ideal`` maps a run to its ideal
+    schedule (or None) to draw behind it, e.g. ``lambda run: ideal_schedule(...)``.
+    """
     return build(trace, title=title, style=style, lanes=lanes, ideal=ideal)[0]
 
 
