@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from .chartopts import ChartOptions, chart_options, open_in_viewer
 from .executors import EXECUTORS
 from .scenarios import DEFAULT_SCENARIOS, SCENARIOS
 from .strategies import DEFAULT_STRATEGIES, STRATEGIES
@@ -34,17 +35,20 @@ class Seconds(click.ParamType):
 
     name = "seconds"
 
-    def __init__(self, maximum: float) -> None:
+    def __init__(self, maximum: float, what: str = "seconds") -> None:
         self.maximum = maximum
+        self.what = what
 
     def convert(self, value: Any, param: Any, ctx: Any) -> float:
         try:
             number = float(value)
         except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number (expected seconds > 0)", param, ctx)
+            self.fail(f"{value!r} is not a number (expected {self.what} > 0)", param, ctx)
         if not math.isfinite(number) or not 0 < number <= self.maximum:
             self.fail(
-                f"{value!r} is out of range (expected 0 < seconds <= {self.maximum:g})", param, ctx
+                f"{value!r} is out of range (expected 0 < {self.what} <= {self.maximum:g})",
+                param,
+                ctx,
             )
         return number
 
@@ -304,6 +308,10 @@ def cli() -> None:
     "--ideal", is_flag=True, help="Compare with the ideal schedule: fidelity table and chart."
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the paths of the files written.")
+@click.option(
+    "--animate", is_flag=True, help="Also write a GIF replaying the run (MP4 too with ffmpeg)."
+)
+@chart_options
 def run(
     workers: int,
     executor: str,
@@ -326,6 +334,8 @@ def run(
     error_rate: float,
     crash_at: tuple[int, ...] | None,
     ideal: bool,
+    animate: bool,
+    chart: ChartOptions,
 ) -> None:
     """Run loiter through a pool under each strategy, then draw and save what happened."""
     from .scenarios import custom
@@ -371,7 +381,9 @@ def run(
         console.print(summary_table(trace))
         if ideal:
             console.print(fidelity_table(trace))
-    write_outputs(trace, chart_path, trace_path, fmt, ideal=ideal)
+    write_outputs(trace, chart_path, trace_path, fmt, chart, ideal=ideal)
+    if animate:
+        write_animation(trace, chart_path.with_suffix(".gif"), 1.0, chart)
     broken = [r.label for r in trace if pool_broke(r)]
     if broken:
         raise RuntimeFailure(
@@ -487,6 +499,10 @@ PREDICT_OPTIONS = (
     "chunksize",
     "buffersize",
     "consumer_delay",
+    "style",
+    "lanes",
+    "dpi",
+    "open_",
 )
 
 
@@ -524,7 +540,8 @@ def predict(**opts: Any) -> None:
             console.print(task_table(run))
         console.print(summary_table(trace))
     title = f"predicted: loiter on a {executor} pool, {workers} workers, unit {unit:g}s"
-    write_outputs(trace, chart_path, trace_path, opts["fmt"], title=title)
+    chart = ChartOptions(opts["style"], opts["lanes"], opts["dpi"], opts["open_"])
+    write_outputs(trace, chart_path, trace_path, opts["fmt"], chart, title=title)
 
 
 cli.add_command(
@@ -539,14 +556,16 @@ cli.add_command(
 )
 
 
+def output_option(what: str) -> Any:
+    """``--output/-o FILE`` for commands that re-render a saved trace."""
+    return click.option(
+        "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help=what
+    )
+
+
 @cli.command()
 @click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Chart file [default: the trace's path with the format's suffix].",
-)
+@output_option("Chart file [default: the trace's path with the format's suffix].")
 @click.option(
     "--format",
     "-f",
@@ -556,7 +575,10 @@ cli.add_command(
     help="Chart format [default: from --output's suffix, else png].",
 )
 @click.option("--ideal", is_flag=True, help="Draw each run's ideal schedule behind it.")
-def plot(trace_file: Path, output: Path | None, fmt: str | None, ideal: bool) -> None:
+@chart_options
+def plot(
+    trace_file: Path, output: Path | None, fmt: str | None, ideal: bool, chart: ChartOptions
+) -> None:
     """Re-render a saved trace without running anything.
 
     \b
@@ -569,7 +591,50 @@ def plot(trace_file: Path, output: Path | None, fmt: str | None, ideal: bool) ->
         fmt = suffix if suffix in FORMATS else "png"
     output = output or trace_file.with_suffix(f".{fmt}")
     ensure_writable(output.parent)
-    click.echo(save_chart(trace, output, fmt, ideal=ideal))
+    click.echo(save_chart(trace, output, fmt, chart, ideal=ideal))
+
+
+@cli.command("animate")
+@click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
+@output_option("GIF file [default: the trace's path with .gif]; an MP4 beside it with ffmpeg.")
+@click.option(
+    "--speed",
+    type=Seconds(1000.0, what="speed"),
+    default=1.0,
+    show_default=True,
+    help="Replay speed: 2 plays twice as fast as the run was.",
+)
+@chart_options
+def animate_command(
+    trace_file: Path, output: Path | None, speed: float, chart: ChartOptions
+) -> None:
+    """Replay a saved trace as an animation: bars grow, results pop into the caller lane.
+
+    \b
+    Example:
+      loiter-viz animate plots/loiter-thread-3w.json -o lecture.gif --speed 0.5
+    """
+    trace = load_trace(trace_file)
+    output = output or trace_file.with_suffix(".gif")
+    if output.suffix.lower() != ".gif":
+        raise click.BadParameter(f"{output}: must end in .gif", param_hint="'--output'")
+    ensure_writable(output.parent)
+    write_animation(trace, output, speed, chart)
+
+
+def write_animation(trace: Any, path: Path, speed: float, chart: ChartOptions) -> None:
+    from .animate import animate
+
+    try:
+        written = animate(
+            trace, path, speed=speed, style=chart.style, lanes=chart.lanes, dpi=chart.dpi or 72
+        )
+    except OSError as exc:
+        raise RuntimeFailure(f"{path}: cannot write animation ({exc.strerror})") from None
+    for out in written:
+        click.echo(out)
+    if chart.open:
+        open_in_viewer(written[0])
 
 
 def load_trace(path: Path) -> Any:
@@ -599,22 +664,30 @@ def ensure_writable(folder: Path) -> None:
 
 
 def save_chart(
-    trace: Any, path: Path, fmt: str, *, ideal: bool = False, title: str | None = None
+    trace: Any,
+    path: Path,
+    fmt: str,
+    chart: ChartOptions | None = None,
+    *,
+    ideal: bool = False,
+    title: str | None = None,
 ) -> Path:
     """Draw and write atomically; ``ideal`` adds the ideal schedule as ghost outlines."""
     from .atomic import write_atomic
     from .gantt import figure_for, render
 
+    chart = chart or ChartOptions()
+    ideal_for = None
     if ideal:
         from .schedule import ideal_for
-
-        figure = figure_for(trace, title=title, ideal=ideal_for)
-    else:
-        figure = figure_for(trace, title=title)
+    figure = figure_for(trace, title=title, style=chart.style, lanes=chart.lanes, ideal=ideal_for)
     try:
-        return write_atomic(path, render(figure, fmt))
+        written = write_atomic(path, render(figure, fmt, dpi=chart.dpi or 120))
     except OSError as exc:
         raise RuntimeFailure(f"{path}: cannot write chart ({exc.strerror})") from None
+    if chart.open:
+        open_in_viewer(written)
+    return written
 
 
 def write_outputs(
@@ -622,6 +695,7 @@ def write_outputs(
     chart_path: Path,
     trace_path: Path,
     fmt: str,
+    chart: ChartOptions | None = None,
     *,
     ideal: bool = False,
     title: str | None = None,
@@ -633,7 +707,7 @@ def write_outputs(
         click.echo(save(trace, trace_path))
     except OSError as exc:
         raise RuntimeFailure(f"{trace_path}: cannot write trace ({exc.strerror})") from None
-    click.echo(save_chart(trace, chart_path, fmt, ideal=ideal, title=title))
+    click.echo(save_chart(trace, chart_path, fmt, chart, ideal=ideal, title=title))
 
 
 def main(argv: list[str] | None = None) -> None:

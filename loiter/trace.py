@@ -8,6 +8,7 @@ that never happened is None.
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -149,11 +150,14 @@ def _span(a: float | None, b: float | None) -> float | None:
 def ordering_stalls(run: Run) -> list[Stall]:
     """Overlap of each task's held interval with the caller's waits for *other* tasks.
 
-    Waits are sorted by ask time, so only those asked before the delivery are
-    scanned; a wait for the task itself is wake-up latency, never its stall.
+    Waits are sorted by ask time, so only those asked before the delivery and
+    not over before the finish (running maximum of ``got``) are scanned: linear
+    in the overlaps, not quadratic in the tasks. A wait for the task itself is
+    wake-up latency, never its stall.
     """
     blocked = sorted(run.caller_blocked, key=lambda b: b.ask)
     asks = [b.ask for b in blocked]
+    ended = list(itertools.accumulate((b.got for b in blocked), max))
     out: list[Stall] = []
     for task in run.tasks:
         if task.finished is None or task.delivered is None or task.delivered <= task.finished:
@@ -161,7 +165,8 @@ def ordering_stalls(run: Run) -> list[Stall]:
             continue
         by_task: dict[int | None, float] = {}
         intervals = []
-        for b in blocked[: bisect.bisect_left(asks, task.delivered)]:
+        first = bisect.bisect_right(ended, task.finished)
+        for b in blocked[first : bisect.bisect_left(asks, task.delivered)]:
             if b.index == task.index or b.got <= task.finished:
                 continue
             lo, hi = max(b.ask, task.finished), min(b.got, task.delivered)
@@ -173,15 +178,18 @@ def ordering_stalls(run: Run) -> list[Stall]:
     return out
 
 
-def summarize(run: Run) -> Summary:
-    """The per-run numbers a lecture compares between strategies."""
+def summarize(run: Run, stalls: Sequence[Stall] | None = None) -> Summary:
+    """The per-run numbers a lecture compares between strategies.
+
+    ``stalls`` (from ``run.stalls()``) saves recomputing them for a big run.
+    """
     tasks = run.tasks
     delivered = [t.delivered for t in tasks if t.delivered is not None]
     ends = [x for t in tasks for x in (t.finished, t.delivered) if x is not None]
     makespan = max(ends) if ends else None
     busy = sum(t.ran or 0.0 for t in tasks)
-    stalls = [s.seconds for s in ordering_stalls(run)]
-    stalled = [s for s in stalls if s > STALL_EPSILON]
+    seconds = [s.seconds for s in (ordering_stalls(run) if stalls is None else stalls)]
+    stalled = [s for s in seconds if s > STALL_EPSILON]
     outcomes = {name: 0 for name in OUTCOMES}
     for t in tasks:
         outcomes[t.outcome] = outcomes.get(t.outcome, 0) + 1
@@ -189,7 +197,7 @@ def summarize(run: Run) -> Summary:
         makespan=makespan,
         first_result=min(delivered) if delivered else None,
         total_stall=sum(stalled),
-        max_stall=max(stalls, default=0.0),
+        max_stall=max(seconds, default=0.0),
         stalled_tasks=len(stalled),
         total_held=sum(t.held or 0.0 for t in tasks),
         utilisation=busy / (run.workers * makespan) if makespan else None,

@@ -50,3 +50,29 @@ def failing_map() -> Run:
 
 def sample_trace() -> Trace:
     return Trace([slow_first_map(), slow_first_as_completed(), failing_map()])
+
+
+def many_tasks(n: int, workers: int = 4, strategy: str = "map", seed: int = 0) -> Run:
+    """A synthetic run of n tasks with random durations, as a FIFO pool would schedule them.
+
+    Under map the caller waits for each task in input order, so every task that
+    finishes before an earlier one is stalled: the big-run shape renderers must draw.
+    """
+    import heapq
+    import random
+
+    rng = random.Random(seed)
+    free = [(0.0, w) for w in range(workers)]
+    tasks = []
+    for i in range(n):
+        start, w = heapq.heappop(free)
+        finish = start + rng.uniform(0.01, 0.1)
+        heapq.heappush(free, (finish, w))
+        tasks.append(Task(i, i, 0.0, start, finish, None, f"T_{w}", "ok"))
+    order = range(n) if strategy == "map" else sorted(range(n), key=lambda i: tasks[i].finished)
+    blocked, now = [], 0.0
+    for i in order:
+        got = max(now, tasks[i].finished)
+        blocked.append(Blocked(now, got, i))
+        tasks[i].delivered = now = got
+    return Run("random", strategy, "thread", workers, 0.05, tasks, blocked, wall_origin=0.0)

@@ -1,0 +1,49 @@
+"""Regenerate the README's pictures from real runs (about 20 seconds).
+
+    python docs/make_images.py            # writes docs/images/*.png and replay.gif
+
+Each picture is what the command under it in the README produces; sizes and
+dpi are chosen so every file stays under 200 KB.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from loiter.animate import animate
+from loiter.atomic import write_atomic
+from loiter.gantt import figure_for, render
+from loiter.runner import Experiment, run_experiment
+from loiter.scenarios import custom, preset
+
+OUT = Path(__file__).resolve().parent / "images"
+
+
+def save(trace, name: str, dpi: int, **options) -> None:
+    path = write_atomic(OUT / name, render(figure_for(trace, **options), "png", dpi))
+    print(f"{path.relative_to(OUT.parent.parent)}  {path.stat().st_size // 1024} KB")
+
+
+def main() -> None:
+    # loiter-viz --scenario slow-first --unit 0.25   (and --style dark / projector)
+    slow_first = run_experiment(
+        Experiment([preset("slow-first")], ["map", "as_completed"], "thread", 3, 0.25)
+    )
+    save(slow_first, "slow-first.png", 80)
+    save(slow_first, "slow-first-dark.png", 80, style="dark")
+    save(slow_first, "slow-first-projector.png", 55, style="projector")
+    # loiter-viz --durations <200 random 1..9> --unit 0.005 --workers 4   (auto: worker lanes)
+    rng = random.Random(1)
+    durations = tuple(rng.randint(1, 9) for _ in range(200))
+    many = run_experiment(
+        Experiment([custom(durations)], ["map", "as_completed"], "thread", 4, 0.005)
+    )
+    save(many, "worker-lanes.png", 70)
+    # loiter-viz animate plots/loiter-thread-3w.json --speed 0.4 --dpi 60
+    (gif,) = animate(slow_first, OUT / "replay.gif", speed=0.4, dpi=60)
+    print(f"{gif.relative_to(OUT.parent.parent)}  {gif.stat().st_size // 1024} KB")
+
+
+if __name__ == "__main__":
+    main()
