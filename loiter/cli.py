@@ -206,6 +206,9 @@ def cli() -> None:
     help="Where to write the trace JSON [default: next to the chart].",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the paths of the files written.")
+@click.option("--log", "book", is_flag=True, help="Print the book's text log, rebuilt from events.")
+@click.option("--json", "as_json", is_flag=True, help="Print only the summary, as JSON, on stdout.")
+@click.option("--no-color", is_flag=True, help="No colours (NO_COLOR and FORCE_COLOR also work).")
 def run(
     workers: int,
     executor: str,
@@ -218,6 +221,9 @@ def run(
     fmt: str,
     trace_path: Path | None,
     quiet: bool,
+    book: bool,
+    as_json: bool,
+    no_color: bool,
 ) -> None:
     """Run loiter through a pool under each strategy, then draw and save what happened."""
     from .scenarios import custom, preset
@@ -235,12 +241,11 @@ def run(
     for folder in {chart_path.parent, trace_path.parent}:
         ensure_writable(folder)
 
-    from rich.console import Console
-
     from .runner import Experiment, run_experiment
-    from .tables import summary_table, task_table
+    from .tables import Summaries, task_table
 
-    console = Console()
+    console = make_console(no_color)
+    quiet = quiet or as_json
     exp = Experiment(chosen, strategy, executor, workers, unit)
     if not quiet:
         total = len(chosen) * len(strategy)
@@ -250,9 +255,67 @@ def run(
             highlight=False,
         )
     trace = run_experiment(exp, on_run=None if quiet else lambda r: console.print(task_table(r)))
+    if book and not as_json:
+        print_book_log(trace)
     if not quiet:
-        console.print(summary_table(trace))
-    write_outputs(trace, chart_path, trace_path, fmt)
+        console.print(Summaries(trace))
+    write_outputs(trace, chart_path, trace_path, fmt, echo=not as_json)
+    if as_json:
+        print_json(trace)
+
+
+@cli.command()
+@click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
+def log(trace_file: Path) -> None:
+    """Print the book's text log of a saved trace, rebuilt from its timestamps.
+
+    \b
+    Example:
+      loiter-viz log plots/loiter-thread-3w.json
+    """
+    print_book_log(load_trace(trace_file))
+
+
+@cli.command()
+@click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--no-color", is_flag=True, help="No colours (NO_COLOR and FORCE_COLOR also work).")
+def summary(trace_file: Path, as_json: bool, no_color: bool) -> None:
+    """Print the per-run summaries of a saved trace and compare strategies.
+
+    \b
+    Example:
+      loiter-viz summary plots/loiter-thread-3w.json --json
+    """
+    trace = load_trace(trace_file)
+    if as_json:
+        print_json(trace)
+    else:
+        from .tables import Summaries
+
+        make_console(no_color).print(Summaries(trace))
+
+
+def make_console(no_color: bool) -> Any:
+    """rich decides terminal or not (no control codes in pipes), NO_COLOR and FORCE_COLOR."""
+    from rich.console import Console
+
+    return Console(no_color=True) if no_color else Console()
+
+
+def print_book_log(trace: Any) -> None:
+    """Plain text, never through rich: the log must be exactly the book's lines."""
+    from .booklog import book_log
+
+    click.echo(book_log(trace), nl=False)
+
+
+def print_json(trace: Any) -> None:
+    import json
+
+    from .tables import summary_json
+
+    click.echo(json.dumps(summary_json(trace), indent=2))
 
 
 @cli.command()
@@ -323,15 +386,20 @@ def save_chart(trace: Any, path: Path, fmt: str) -> Path:
         raise RuntimeFailure(f"{path}: cannot write chart ({exc.strerror})") from None
 
 
-def write_outputs(trace: Any, chart_path: Path, trace_path: Path, fmt: str) -> None:
-    """The trace first (it is the data), then the chart; print each path."""
+def write_outputs(
+    trace: Any, chart_path: Path, trace_path: Path, fmt: str, echo: bool = True
+) -> None:
+    """The trace first (it is the data), then the chart; print each path unless told not to."""
     from .tracefile import save
 
     try:
-        click.echo(save(trace, trace_path))
+        saved = save(trace, trace_path)
     except OSError as exc:
         raise RuntimeFailure(f"{trace_path}: cannot write trace ({exc.strerror})") from None
-    click.echo(save_chart(trace, chart_path, fmt))
+    chart = save_chart(trace, chart_path, fmt)
+    if echo:
+        click.echo(saved)
+        click.echo(chart)
 
 
 def main(argv: list[str] | None = None) -> None:
