@@ -254,7 +254,12 @@ def run(
             f"unit {unit:g}s",
             highlight=False,
         )
-    trace = run_experiment(exp, on_run=None if quiet else lambda r: console.print(task_table(r)))
+    live = not quiet and console.is_terminal
+    trace = run_experiment(
+        exp,
+        on_run=None if quiet or live else lambda r: console.print(task_table(r)),
+        watch=live_watch(console, exp) if live else None,
+    )
     if book and not as_json:
         print_book_log(trace)
     if not quiet:
@@ -294,6 +299,25 @@ def summary(trace_file: Path, as_json: bool, no_color: bool) -> None:
         from .tables import Summaries
 
         make_console(no_color).print(Summaries(trace))
+
+
+def live_watch(console: Any, exp: Any) -> Any:
+    """The live view for each run of ``exp`` (only on a terminal)."""
+    from .live import expected_span, watching
+
+    def watch(traced: Any, scenario: Any, strategy: str, events: Any) -> Any:
+        durations = [a * exp.unit for a in scenario.args if isinstance(a, (int, float))]
+        return watching(
+            console,
+            traced.recording,
+            scenario.args,
+            events,
+            title=f"{scenario.name} / {strategy}  ({exp.executor}, {exp.workers} workers)",
+            strategy=strategy,
+            expected=expected_span(durations, exp.workers, strategy),
+        )
+
+    return watch
 
 
 def make_console(no_color: bool) -> Any:

@@ -29,6 +29,19 @@ Timing = tuple[int, int, str]
 # The exception attribute that carries worker timings back with a failure.
 TIMINGS_ATTR = "_loiter_timings"
 
+# Where workers push (STARTED | FINISHED, ns, worker) while a live view watches;
+# None otherwise, so the hot path pays one global lookup. Set per process by
+# :func:`set_live_sink` (directly for threads, via the pool initializer for processes).
+STARTED, FINISHED = "started", "finished"
+_live_sink: Any = None
+
+
+def set_live_sink(sink: Any) -> None:
+    """Install (or with None remove) the live event queue in this process."""
+    global _live_sink
+    _live_sink = sink
+
+
 _names: dict[int, str] = {}
 if hasattr(os, "register_at_fork"):
     # A forked child must not reuse the parent's thread names.
@@ -66,13 +79,20 @@ class Recorded:
 
     def __call__(self, *args: Any, **kwargs: Any) -> tuple[Any, int, int, str]:
         started = now()
+        sink = _live_sink
+        if sink is not None:
+            sink.put((STARTED, started, worker_name(self.caller_pid)))
         try:
             value = self.fn(*args, **kwargs)
         except BaseException as exc:
             finished = now()
+            if sink is not None:
+                sink.put((FINISHED, finished, worker_name(self.caller_pid)))
             _attach(exc, [(started, finished, worker_name(self.caller_pid))])
             raise
         finished = now()
+        if sink is not None:
+            sink.put((FINISHED, finished, worker_name(self.caller_pid)))
         return value, started, finished, worker_name(self.caller_pid)
 
     def __getstate__(self) -> tuple[Any, int]:
