@@ -254,7 +254,8 @@ def run(
             f"unit {unit:g}s",
             highlight=False,
         )
-    live = not quiet and console.is_terminal
+    # FORCE_COLOR makes rich treat a pipe as a terminal: colour yes, live frames no.
+    live = not quiet and console.is_terminal and sys.stdout.isatty()
     trace = run_experiment(
         exp,
         on_run=None if quiet or live else lambda r: console.print(task_table(r)),

@@ -208,8 +208,8 @@ def frame(
     for justify in ("right", "right", "left", "left", "left"):
         table.add_column(justify=justify, no_wrap=True)  # type: ignore[arg-type]
     arg_width = max((len(str(r.arg)) for r in rows), default=1)
-    fixed = 4 + arg_width + 9 + 4 + 4  # "#nn" arg state worker + padding
-    bar_width = max(0, width - fixed - 1)
+    index_width = len(f"#{len(rows) - 1}")
+    bar_width = max(0, width - (index_width + arg_width + 9 + 3 + 4))  # 4 one-space pads
     for r in rows:
         table.add_row(
             f"#{r.index}",

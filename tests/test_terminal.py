@@ -203,3 +203,31 @@ def test_cli_log_of_a_missing_trace_is_one_line_exit_1(tmp_path) -> None:
     result = cli("log", str(tmp_path / "nope.json"))
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "nope.json" in result.stderr
+
+
+def test_piped_run_is_plain_text_and_force_color_adds_colour_but_no_live_frames(tmp_path) -> None:
+    from test_cli import cli
+
+    args = ("--unit", "0.02", "--scenario", "slow-first", "-o", str(tmp_path))
+    plain = cli(*args)
+    assert plain.returncode == 0, plain.stderr
+    assert "\x1b" not in plain.stdout
+    assert "slow-first: as_completed delivered its first result" in " ".join(plain.stdout.split())
+    import os
+
+    os.environ["FORCE_COLOR"] = "1"
+    try:
+        coloured = cli(*args)
+        no_color = cli(*args, "--no-color")
+    finally:
+        del os.environ["FORCE_COLOR"]
+    colour = re.compile(r"\x1b\[(?:\d+;)*3[0-7]m")  # a foreground colour, not bold/italic
+    assert colour.search(coloured.stdout)
+    assert "\x1b[?25l" not in coloured.stdout  # no live view hiding the cursor
+    assert not colour.search(no_color.stdout)  # --no-color wins
+
+    quiet = cli(*args, "--quiet")
+    assert quiet.stdout.splitlines() == [
+        str(tmp_path / "loiter-thread-3w.json"),
+        str(tmp_path / "loiter-thread-3w.png"),
+    ]
