@@ -80,6 +80,7 @@ class Board:
         self.finished: dict[int, int] = {}  # start position -> finish ns
         self.running: dict[str, int] = {}  # worker -> start position
         self.workers: dict[str, str] = {}
+        self.window = 0  # all tasks before it are delivered
 
     def pump(self) -> None:
         """Take every event waiting in the queue, in clock order."""
@@ -97,13 +98,21 @@ class Board:
     def label(self, worker: str) -> str:
         return self.workers.setdefault(worker, f"w{len(self.workers) + 1}")
 
-    def rows(self) -> list[Row]:
+    def first_open(self) -> int:
+        """The lowest task not yet delivered (where a lecture's eye is)."""
+        slots = self.recording.slots
+        while self.window < len(slots) and slots[self.window].delivered is not None:
+            self.window += 1
+        return self.window
+
+    def rows(self, start: int = 0, stop: int | None = None) -> list[Row]:
         """A snapshot: authoritative timings where a result is back, events elsewhere."""
         rec = self.recording
         origin = rec.origin
         slots = list(rec.slots)
         out = []
-        for i, arg in enumerate(self.args):
+        for i in range(start, min(len(self.args), stop if stop is not None else len(self.args))):
+            arg = self.args[i]
             if i >= len(slots):
                 out.append(Row(i, arg, PENDING, "", None, None, None, None))
                 continue
@@ -208,7 +217,7 @@ def frame(
     for justify in ("right", "right", "left", "left", "left"):
         table.add_column(justify=justify, no_wrap=True)  # type: ignore[arg-type]
     arg_width = max((len(str(r.arg)) for r in rows), default=1)
-    index_width = len(f"#{len(rows) - 1}")
+    index_width = max((len(f"#{r.index}") for r in rows), default=2)
     bar_width = max(0, width - (index_width + arg_width + 9 + 3 + 4))  # 4 one-space pads
     for r in rows:
         table.add_row(
@@ -250,8 +259,14 @@ def watching(
         board.pump()
         elapsed = (now() - recording.origin) / 1e9
         axis = max(expected * 1.05, elapsed * 1.1, 0.1)
-        rows = board.rows()
-        return frame(title, rows, caller_line(rows, strategy, done), elapsed, axis, console.width)
+        # Only the rows that fit: a window from the first task not yet delivered.
+        fit = max(1, console.height - 3)
+        start = min(board.first_open(), max(0, len(args) - fit))
+        rows = board.rows(start, start + fit)
+        head = title
+        if len(rows) < len(args):
+            head += f"  (tasks #{start}..#{start + len(rows) - 1} of {len(args)})"
+        return frame(head, rows, caller_line(rows, strategy, done), elapsed, axis, console.width)
 
     with Live(
         console=console,
