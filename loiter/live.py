@@ -26,7 +26,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from .recorder import STARTED, Recording, now
+from .recorder import STARTED, Recording, Slot, future_timing, now
 from .schedule import ideal_schedule
 
 PENDING, QUEUED, RUNNING, HELD, DELIVERED, ERROR, CANCELLED = (
@@ -76,24 +76,21 @@ class Board:
         self.recording = recording
         self.args = args
         self.events = events
-        self.started: list[tuple[int, str]] = []  # (ns, worker) in start order
-        self.finished: dict[int, int] = {}  # start position -> finish ns
-        self.running: dict[str, int] = {}  # worker -> start position
+        self.starts = 0  # start events so far
+        self.running: dict[str, int] = {}  # worker -> start ns of what it runs now
         self.workers: dict[str, str] = {}
         self.window = 0  # all tasks before it are delivered
 
     def pump(self) -> None:
-        """Take every event waiting in the queue, in clock order."""
-        batch = []
+        """Take every event waiting in the queue: which worker runs something since when."""
         with contextlib.suppress(queue.Empty, OSError, ValueError):
             while True:
-                batch.append(self.events.get_nowait())
-        for kind, ns, worker in sorted(batch, key=lambda e: e[1]):
-            if kind == STARTED:
-                self.running[worker] = len(self.started)
-                self.started.append((ns, worker))
-            elif worker in self.running:
-                self.finished[self.running.pop(worker)] = ns
+                kind, ns, worker = self.events.get_nowait()
+                if kind == STARTED:
+                    self.running[worker] = ns
+                    self.starts += 1
+                else:
+                    self.running.pop(worker, None)
 
     def label(self, worker: str) -> str:
         return self.workers.setdefault(worker, f"w{len(self.workers) + 1}")
@@ -106,51 +103,61 @@ class Board:
         return self.window
 
     def rows(self, start: int = 0, stop: int | None = None) -> list[Row]:
-        """A snapshot: authoritative timings where a result is back, events elsewhere."""
+        """A snapshot: exact timings once a future is done, worker events before that.
+
+        Pools start tasks in submission order, so the tasks running now are
+        the ones not done among the first ``starts``; they get the running
+        workers in the same order.
+        """
         rec = self.recording
         origin = rec.origin
         slots = list(rec.slots)
+        stop = min(len(self.args), len(self.args) if stop is None else stop)
+        timings = {i: self._timing(slots[i]) for i in range(min(len(slots), self.starts))}
+        running = iter(sorted((ns, w) for w, ns in self.running.items()))
         out = []
-        for i in range(start, min(len(self.args), stop if stop is not None else len(self.args))):
-            arg = self.args[i]
-            if i >= len(slots):
-                out.append(Row(i, arg, PENDING, "", None, None, None, None))
-                continue
-            slot = slots[i]
-            if slot.timing is not None:
-                started, finished, worker = slot.timing
-            elif i < len(self.started):
-                started, worker = self.started[i]
-                finished = self.finished.get(i)
-            else:
-                started = finished = None
-                worker = ""
-            future = slot.future
-            if slot.raised is not None:
-                state = ERROR
-            elif slot.delivered is not None:
-                state = DELIVERED
-            elif future is not None and future.cancelled():
-                state = CANCELLED
-            elif finished is not None:
-                state = HELD
-            elif started is not None:
-                state = RUNNING
-            else:
-                state = QUEUED
-            out.append(
-                Row(
-                    i,
-                    arg,
-                    state,
-                    self.label(worker) if worker else "",
-                    _rel(slot.submitted, origin),
-                    _rel(started, origin),
-                    _rel(finished, origin),
-                    _rel(slot.delivered, origin),
-                )
-            )
+        for i, timing in timings.items():
+            if timing is None:
+                ns, worker = next(running, (None, ""))
+                timings[i] = (ns, None, worker) if ns is not None else None
+        for i in range(start, stop):
+            out.append(self._row(i, slots[i] if i < len(slots) else None, timings.get(i), origin))
         return out
+
+    @staticmethod
+    def _timing(slot: Slot) -> tuple[int | None, int | None, str] | None:
+        return slot.timing or future_timing(slot)[0]
+
+    def _row(
+        self, i: int, slot: Slot | None, timing: tuple[Any, Any, str] | None, origin: int
+    ) -> Row:
+        arg = self.args[i]
+        if slot is None:
+            return Row(i, arg, PENDING, "", None, None, None, None)
+        started, finished, worker = timing or (None, None, "")
+        future = slot.future
+        if slot.raised is not None:
+            state = ERROR
+        elif slot.delivered is not None:
+            state = DELIVERED
+        elif future is not None and future.cancelled():
+            state = CANCELLED
+        elif finished is not None:
+            state = HELD
+        elif started is not None:
+            state = RUNNING
+        else:
+            state = QUEUED
+        return Row(
+            i,
+            arg,
+            state,
+            self.label(worker) if worker else "",
+            _rel(slot.submitted, origin),
+            _rel(started, origin),
+            _rel(finished, origin),
+            _rel(slot.delivered, origin),
+        )
 
 
 def _rel(ns: int | None, origin: int) -> float | None:

@@ -246,20 +246,24 @@ def _settle(slot: Slot) -> tuple[str, str | None]:
     return UNDELIVERED, describe(exc) if exc is not None else None
 
 
-def _late_timing(slot: Slot) -> BaseException | None:
-    """Read timings of a task the caller never took, from its future, if it ran."""
+def future_timing(slot: Slot) -> tuple[Timing | None, BaseException | None]:
+    """The timings (and exception) a done future carries for this slot, without delivering."""
     future = slot.future
     if future is None or not future.done() or future.cancelled():
-        return None
+        return None, None
     exc = future.exception()
     if exc is None:
         packs = future.result()
         pack = packs[slot.pos] if isinstance(packs, list) else packs
-        slot.timing = slot.timing or pack[1:]
-        return None
+        return pack[1:], None
     timings = getattr(exc, TIMINGS_ATTR, None)
-    if timings and slot.pos < len(timings):
-        slot.timing = slot.timing or timings[slot.pos]
+    return (timings[slot.pos] if timings and slot.pos < len(timings) else None), exc
+
+
+def _late_timing(slot: Slot) -> BaseException | None:
+    """Read timings of a task the caller never took, from its future, if it ran."""
+    timing, exc = future_timing(slot)
+    slot.timing = slot.timing or timing
     return exc
 
 
