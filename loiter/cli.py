@@ -312,6 +312,9 @@ def cli() -> None:
     "--animate", is_flag=True, help="Also write a GIF replaying the run (MP4 too with ffmpeg)."
 )
 @chart_options
+@click.option("--log", "book", is_flag=True, help="Print the book's text log, rebuilt from events.")
+@click.option("--json", "as_json", is_flag=True, help="Print only the summary, as JSON, on stdout.")
+@click.option("--no-color", is_flag=True, help="No colours (NO_COLOR and FORCE_COLOR also work).")
 def run(
     workers: int,
     executor: str,
@@ -336,6 +339,9 @@ def run(
     ideal: bool,
     animate: bool,
     chart: ChartOptions,
+    book: bool,
+    as_json: bool,
+    no_color: bool,
 ) -> None:
     """Run loiter through a pool under each strategy, then draw and save what happened."""
     from .scenarios import custom
@@ -349,12 +355,11 @@ def run(
     for folder in {chart_path.parent, trace_path.parent}:
         ensure_writable(folder)
 
-    from rich.console import Console
-
     from .runner import pool_broke, run_experiment
-    from .tables import fidelity_table, summary_table, task_table
+    from .tables import Summaries, fidelity_table, task_table
 
-    console = Console()
+    console = make_console(no_color)
+    quiet = quiet or as_json
     exp = experiment(
         chosen,
         strategy,
@@ -376,12 +381,22 @@ def run(
             f"unit {unit:g}s",
             highlight=False,
         )
-    trace = run_experiment(exp, on_run=None if quiet else lambda r: console.print(task_table(r)))
+    # FORCE_COLOR makes rich treat a pipe as a terminal: colour yes, live frames no.
+    live = not quiet and console.is_terminal and sys.stdout.isatty()
+    trace = run_experiment(
+        exp,
+        on_run=None if quiet or live else lambda r: console.print(task_table(r)),
+        watch=live_watch(console, exp) if live else None,
+    )
+    if book and not as_json:
+        print_book_log(trace)
     if not quiet:
-        console.print(summary_table(trace))
+        console.print(Summaries(trace))
         if ideal:
             console.print(fidelity_table(trace))
-    write_outputs(trace, chart_path, trace_path, fmt, chart, ideal=ideal)
+    write_outputs(trace, chart_path, trace_path, fmt, chart, ideal=ideal, echo=not as_json)
+    if as_json:
+        print_json(trace)
     if animate:
         write_animation(trace, chart_path.with_suffix(".gif"), 1.0, chart)
     broken = [r.label for r in trace if pool_broke(r)]
@@ -565,6 +580,79 @@ def output_option(what: str) -> Any:
 
 @cli.command()
 @click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
+def log(trace_file: Path) -> None:
+    """Print the book's text log of a saved trace, rebuilt from its timestamps.
+
+    \b
+    Example:
+      loiter-viz log plots/loiter-thread-3w.json
+    """
+    print_book_log(load_trace(trace_file))
+
+
+@cli.command()
+@click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--no-color", is_flag=True, help="No colours (NO_COLOR and FORCE_COLOR also work).")
+def summary(trace_file: Path, as_json: bool, no_color: bool) -> None:
+    """Print the per-run summaries of a saved trace and compare strategies.
+
+    \b
+    Example:
+      loiter-viz summary plots/loiter-thread-3w.json --json
+    """
+    trace = load_trace(trace_file)
+    if as_json:
+        print_json(trace)
+    else:
+        from .tables import Summaries
+
+        make_console(no_color).print(Summaries(trace))
+
+
+def live_watch(console: Any, exp: Any) -> Any:
+    """The live view for each run of ``exp`` (only on a terminal)."""
+    from .live import expected_span, watching
+
+    def watch(traced: Any, scenario: Any, strategy: str, events: Any) -> Any:
+        durations = [a * exp.unit for a in scenario.args if isinstance(a, (int, float))]
+        return watching(
+            console,
+            traced.recording,
+            scenario.args,
+            events,
+            title=f"{scenario.name} / {strategy}  ({exp.executor}, {exp.workers} workers)",
+            strategy=strategy,
+            expected=expected_span(durations, exp.workers, strategy),
+        )
+
+    return watch
+
+
+def make_console(no_color: bool) -> Any:
+    """rich decides terminal or not (no control codes in pipes), NO_COLOR and FORCE_COLOR."""
+    from rich.console import Console
+
+    return Console(no_color=True) if no_color else Console()
+
+
+def print_book_log(trace: Any) -> None:
+    """Plain text, never through rich: the log must be exactly the book's lines."""
+    from .booklog import book_log
+
+    click.echo(book_log(trace), nl=False)
+
+
+def print_json(trace: Any) -> None:
+    import json
+
+    from .tables import summary_json
+
+    click.echo(json.dumps(summary_json(trace), indent=2))
+
+
+@cli.command()
+@click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
 @output_option("Chart file [default: the trace's path with the format's suffix].")
 @click.option(
     "--format",
@@ -699,15 +787,19 @@ def write_outputs(
     *,
     ideal: bool = False,
     title: str | None = None,
+    echo: bool = True,
 ) -> None:
-    """The trace first (it is the data), then the chart; print each path."""
+    """The trace first (it is the data), then the chart; print each path unless told not to."""
     from .tracefile import save
 
     try:
-        click.echo(save(trace, trace_path))
+        saved = save(trace, trace_path)
     except OSError as exc:
         raise RuntimeFailure(f"{trace_path}: cannot write trace ({exc.strerror})") from None
-    click.echo(save_chart(trace, chart_path, fmt, chart, ideal=ideal, title=title))
+    written = save_chart(trace, chart_path, fmt, chart, ideal=ideal, title=title)
+    if echo:
+        click.echo(saved)
+        click.echo(written)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,11 +10,14 @@ from typing import Any
 EXECUTORS = ("thread", "process")
 
 
-def make_executor(kind: str, workers: int) -> cf.Executor:
+def make_executor(
+    kind: str, workers: int, initializer: Callable[..., Any] | None = None, initargs: tuple = ()
+) -> cf.Executor:
+    """A fresh pool; ``initializer`` runs in each worker (the live view's event queue)."""
     if kind == "thread":
-        return cf.ThreadPoolExecutor(max_workers=workers)
+        return cf.ThreadPoolExecutor(workers, initializer=initializer, initargs=initargs)
     if kind == "process":
-        return cf.ProcessPoolExecutor(max_workers=workers)
+        return cf.ProcessPoolExecutor(workers, initializer=initializer, initargs=initargs)
     raise ValueError(f"unknown executor {kind!r} (choose from {', '.join(EXECUTORS)})")
 
 

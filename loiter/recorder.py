@@ -29,6 +29,19 @@ Timing = tuple[int, int, str]
 # The exception attribute that carries worker timings back with a failure.
 TIMINGS_ATTR = "_loiter_timings"
 
+# Where workers push (STARTED | FINISHED, ns, worker) while a live view watches;
+# None otherwise, so the hot path pays one global lookup. Set per process by
+# :func:`set_live_sink` (directly for threads, via the pool initializer for processes).
+STARTED, FINISHED = "started", "finished"
+_live_sink: Any = None
+
+
+def set_live_sink(sink: Any) -> None:
+    """Install (or with None remove) the live event queue in this process."""
+    global _live_sink
+    _live_sink = sink
+
+
 _names: dict[int, str] = {}
 if hasattr(os, "register_at_fork"):
     # A forked child must not reuse the parent's thread names.
@@ -73,14 +86,22 @@ class Recorded:
 
     def __call__(self, *args: Any, **kwargs: Any) -> tuple[Any, int, int, str]:
         started = now()
+        worker = worker_name(self.caller_pid, self.caller_thread)
+        sink = _live_sink
+        if sink is not None:
+            sink.put((STARTED, started, worker))
         try:
             value = self.fn(*args, **kwargs)
         except BaseException as exc:
             finished = now()
-            _attach(exc, [(started, finished, worker_name(self.caller_pid, self.caller_thread))])
+            if sink is not None:
+                sink.put((FINISHED, finished, worker))
+            _attach(exc, [(started, finished, worker)])
             raise
         finished = now()
-        return value, started, finished, worker_name(self.caller_pid, self.caller_thread)
+        if sink is not None:
+            sink.put((FINISHED, finished, worker))
+        return value, started, finished, worker
 
     def __getstate__(self) -> tuple[Any, int, int]:
         return self.fn, self.caller_pid, self.caller_thread
@@ -238,20 +259,24 @@ def gave_up(exc: BaseException) -> bool:
     return isinstance(exc, FuturesTimeout) and not hasattr(exc, TIMINGS_ATTR)
 
 
-def _late_timing(slot: Slot) -> BaseException | None:
-    """Read timings of a task the caller never took, from its future, if it ran."""
+def future_timing(slot: Slot) -> tuple[Timing | None, BaseException | None]:
+    """The timings (and exception) a done future carries for this slot, without delivering."""
     future = slot.future
     if future is None or not future.done() or future.cancelled():
-        return None
+        return None, None
     exc = future.exception()
     if exc is None:
         packs = future.result()
         pack = packs[slot.pos] if isinstance(packs, list) else packs
-        slot.timing = slot.timing or pack[1:]
-        return None
+        return pack[1:], None
     timings = getattr(exc, TIMINGS_ATTR, None)
-    if timings and slot.pos < len(timings):
-        slot.timing = slot.timing or timings[slot.pos]
+    return (timings[slot.pos] if timings and slot.pos < len(timings) else None), exc
+
+
+def _late_timing(slot: Slot) -> BaseException | None:
+    """Read timings of a task the caller never took, from its future, if it ran."""
+    timing, exc = future_timing(slot)
+    slot.timing = slot.timing or timing
     return exc
 
 

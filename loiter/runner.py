@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .executors import InlineExecutor, make_executor, warm_up
-from .recorder import describe, jsonable
+from .live import live_events
+from .recorder import describe, jsonable, set_live_sink
 from .scenarios import Scenario
 from .schedule import ideal_run, ideal_schedule
 from .strategies import POOLLESS, STRATEGIES, Options
@@ -36,7 +38,14 @@ class Experiment:
     faults: Faults = field(default_factory=Faults)
 
 
-def run_experiment(exp: Experiment, on_run: Callable[[Run], None] | None = None) -> Trace:
+# Watches one run while it goes (the live view): a context manager factory given
+# the traced executor, the scenario, the strategy and the workers' event queue.
+Watch = Callable[[TracedExecutor, Scenario, str, Any], AbstractContextManager[Any]]
+
+
+def run_experiment(
+    exp: Experiment, on_run: Callable[[Run], None] | None = None, watch: Watch | None = None
+) -> Trace:
     """Run the grid scenarios x strategies in order; ``on_run`` sees each run as it ends.
 
     Raises WorkloadError before running anything if worker processes could
@@ -48,7 +57,7 @@ def run_experiment(exp: Experiment, on_run: Callable[[Run], None] | None = None)
     trace = Trace()
     for scenario in exp.scenarios:
         for strategy in exp.strategies:
-            run = run_one(scenario, strategy, exp, fn)
+            run = run_one(scenario, strategy, exp, fn, watch)
             trace.runs.append(run)
             if on_run is not None:
                 on_run(run)
@@ -60,6 +69,7 @@ def run_one(
     strategy: str,
     exp: Experiment,
     fn: Callable[[Any], Any] | None = None,
+    watch: Watch | None = None,
 ) -> Run:
     """One scenario under one strategy; a failure the strategy raises is part of the run."""
     task, args = with_faults(
@@ -67,14 +77,22 @@ def run_one(
     )
     poolless = strategy in POOLLESS
     error = None
-    with InlineExecutor() if poolless else make_executor(exp.executor, exp.workers) as pool:
+    # Worker events for the live view: threads (and the caller) share the sink,
+    # processes get it through the pool's initializer.
+    events = live_events("thread" if poolless else exp.executor) if watch else None
+    if poolless:
+        set_live_sink(events)
+    init = (set_live_sink, (events,)) if events is not None and not poolless else (None, ())
+    with InlineExecutor() if poolless else make_executor(exp.executor, exp.workers, *init) as pool:
         if not poolless:
             warm_up(pool, exp.workers)
         traced = TracedExecutor(pool)
-        try:
-            STRATEGIES[strategy](traced, task, args, exp.options)
-        except Exception as exc:  # map raising at the failing index is a result, not a crash
-            error = describe(exc)
+        with watch(traced, scenario, strategy, events) if watch else nullcontext():
+            try:
+                STRATEGIES[strategy](traced, task, args, exp.options)
+            except Exception as exc:  # map raising at the failing index is a result, not a crash
+                error = describe(exc)
+    set_live_sink(None)
     run = traced.recording.freeze(**run_meta(scenario, strategy, exp), error=error)
     if exp.faults:  # the tasks carried (arg, fault) pairs: the trace shows the argument
         for t in run.tasks:

@@ -2,46 +2,75 @@
 
 from __future__ import annotations
 
-from rich.table import Table
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
 
-from .trace import ERROR, OK, STALL_EPSILON, Run, Trace, worker_labels
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.table import Table
+from rich.text import Text
+
+from .trace import ERROR, OK, STALL_EPSILON, Run, Summary, Trace, worker_labels
 
 
 def seconds(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+# (header, justify, cell) per summary column; seconds carry their unit, hyperfine style.
+_SUMMARY_COLUMNS: tuple[tuple[str, str, Callable[[Run, Summary], str]], ...] = (
+    ("strategy", "left", lambda r, s: r.strategy),
+    ("scenario", "left", lambda r, s: r.scenario),
+    ("makespan", "right", lambda r, s: seconds(s.makespan) + " s"),
+    ("1st result", "right", lambda r, s: seconds(s.first_result) + " s"),
+    ("stall", "right", lambda r, s: _stall(s, f"{s.total_stall:.3f} s")),
+    ("max stall", "right", lambda r, s: _stall(s, f"{s.max_stall:.3f} s")),
+    ("stalled", "right", lambda r, s: _stall(s, str(s.stalled_tasks))),
+    ("util", "right", lambda r, s: percent(s.utilisation)),
+    ("caller idle", "right", lambda r, s: f"{s.caller_blocked:.3f} s"),
+    ("outcomes", "left", lambda r, s: ", ".join(f"{n} {k}" for k, n in s.outcomes.items())),
+)
+
+
+def _stall(s: Summary, text: str) -> str:
+    return f"[bold red]{text}[/]" if s.stalled_tasks else f"[green]{text}[/]"
+
+
+# Below this width the one-row-per-run table would wrap its cells into garbage.
+WIDE_TABLE = 150
+
+
+class Summaries:
+    """Per-run summaries: a table on wide terminals, aligned blocks on narrow ones."""
+
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if options.max_width >= WIDE_TABLE:
+            yield summary_table(self.trace)
+        else:
+            for run in self.trace:
+                yield Text(f"{run.label} ({run.executor}, {run.workers} workers)", style="bold")
+                yield summary_block(run)
+        for line in (line for run in self.trace for line in _failures(run)):
+            yield Text(line, style="red", overflow="fold")
+        for line in comparisons(self.trace):
+            yield Text(line, overflow="fold")
+
+
 def summary_table(trace: Trace) -> Table:
     """One row per run: the numbers a lecture compares between strategies."""
-    table = Table(title="Runs (seconds)", title_justify="left", header_style="bold")
-    for name, justify in (
-        ("strategy", "left"),
-        ("scenario", "left"),
-        ("makespan", "right"),
-        ("1st result", "right"),
-        ("stall", "right"),
-        ("stalled", "right"),
-        ("outcomes", "left"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table = Table(title="Runs", title_justify="left", header_style="bold")
+    for name, justify, _ in _SUMMARY_COLUMNS:
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for run in trace:
         s = run.summary()
-        stall_style = "bold red" if s.stalled_tasks else "green"
-        outcomes = ", ".join(f"{n} {k}" for k, n in s.outcomes.items())
-        table.add_row(
-            run.strategy,
-            run.scenario,
-            seconds(s.makespan),
-            seconds(s.first_result),
-            f"[{stall_style}]{s.total_stall:.3f}[/]",
-            f"[{stall_style}]{s.stalled_tasks}[/]",
-            outcomes,
-        )
-    errors = [line for run in trace for line in _failures(run)]
-    if errors:
-        table.caption = "\n".join(errors)
-        table.caption_style = "red"
-        table.caption_justify = "left"
+        table.add_row(*(cell(run, s) for _, _, cell in _SUMMARY_COLUMNS))
     return table
 
 
@@ -54,6 +83,64 @@ def _failures(run: Run, most: int = 3) -> list[str]:
     if len(failed) > most:
         lines.append(f"{run.label}: and {len(failed) - most} more failed tasks")
     return lines
+
+
+def summary_block(run: Run) -> Table:
+    """One run as aligned ``name  value`` lines, hyperfine style; fits 60 columns."""
+    s = run.summary()
+    grid = Table.grid(padding=(0, 2), pad_edge=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for name, _, cell in _SUMMARY_COLUMNS[2:-1]:
+        grid.add_row(name, cell(run, s), "")
+    grid.add_row("outcomes", "", _SUMMARY_COLUMNS[-1][2](run, s))
+    return grid
+
+
+def compare(a: Run, b: Run) -> str:
+    """One line on how ``b`` did against ``a`` on the same scenario: first result and stalls."""
+    sa, sb = a.summary(), b.summary()
+    line = f"{b.scenario}: {b.strategy}"
+    if sa.first_result is None or sb.first_result is None:
+        line += " delivered no result to compare"
+    elif abs(sa.first_result - sb.first_result) < 0.0005:
+        line += f" delivered its first result when {a.strategy} did"
+    else:
+        way = "sooner" if sa.first_result > sb.first_result else "later"
+        gap = abs(sa.first_result - sb.first_result)
+        line += f" delivered its first result {gap:.3f}s {way} than {a.strategy}"
+    if sb.stalled_tasks:
+        return line + f" and stalled {sb.stalled_tasks} task(s) for {sb.total_stall:.3f}s"
+    return line + " and held nothing" + (" either" if not sa.stalled_tasks else "")
+
+
+def comparisons(trace: Trace) -> list[str]:
+    """Per scenario, every other strategy against the first one run."""
+    firsts: dict[str, Run] = {}
+    lines = []
+    for run in trace:
+        base = firsts.setdefault(run.scenario, run)
+        if base is not run:
+            lines.append(compare(base, run))
+    return lines
+
+
+def summary_json(trace: Trace) -> dict[str, Any]:
+    """The summary for scripts: one object per run, plus the comparison lines."""
+    runs = [
+        {
+            "scenario": run.scenario,
+            "strategy": run.strategy,
+            "executor": run.executor,
+            "workers": run.workers,
+            "unit": run.unit,
+            "error": run.error,
+            **asdict(run.summary()),
+        }
+        for run in trace
+    ]
+    return {"runs": runs, "comparisons": comparisons(trace)}
 
 
 def task_table(run: Run) -> Table:

@@ -1,0 +1,136 @@
+"""The live view: frames as pure functions, and the real thing on screen in tmux."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from io import StringIO
+
+import pytest
+from rich.console import Console
+
+from loiter.live import DELIVERED, HELD, QUEUED, RUNNING, Row, bar, caller_line, frame
+
+
+def render(renderable: object, width: int) -> str:
+    console = Console(file=StringIO(), width=width, force_terminal=False, color_system=None)
+    console.print(renderable)
+    return console.file.getvalue()
+
+
+ROWS = [
+    Row(0, 4, RUNNING, "w1", 0.0, 0.0, None, None),
+    Row(1, 3, HELD, "w2", 0.0, 0.0, 1.5, None),
+    Row(2, 1, DELIVERED, "w3", 0.0, 0.0, 0.5, 0.5),
+    Row(3, 2, QUEUED, "", 0.0, None, None, None),
+]
+
+
+def test_bar_segments_sit_on_the_shared_axis() -> None:
+    # axis 4 s over 40 columns: 10 columns per second, drawn up to "now" (2 s).
+    assert bar(ROWS[0], 4.0, 40, 2.0).plain == "█" * 20
+    assert bar(ROWS[1], 4.0, 40, 2.0).plain == "█" * 15 + "▒" * 5
+    assert bar(ROWS[2], 4.0, 40, 2.0).plain == "█" * 5 + "┃"
+    assert bar(ROWS[3], 4.0, 40, 2.0).plain == "·" * 20
+
+
+def test_frame_is_exact_and_fits_the_width() -> None:
+    # 59 columns leave 40 for the bars: 10 per second on a 4 s axis.
+    text = render(frame("slow-first / map", ROWS, "caller: x", 2.0, 4.0, 59), 59)
+    assert [line.rstrip() for line in text.splitlines()] == [
+        "slow-first / map    2.00s / axis 4.00s",
+        "#0 4 running   w1  " + "█" * 20,
+        "#1 3 held      w2  " + "█" * 15 + "▒" * 5,
+        "#2 1 delivered w3  " + "█" * 5 + "┃",
+        "#3 2 queued        " + "·" * 20,
+        "caller: x",
+    ]
+    for width in (60, 80, 200):
+        lines = render(frame("t", ROWS, "caller: x", 2.0, 4.0, width), width).splitlines()
+        assert all(len(line) <= width for line in lines)
+        assert len(lines) == 6  # no wrapped rows
+
+
+def test_caller_line_names_what_map_waits_for_and_what_it_holds() -> None:
+    assert caller_line(ROWS, "map", done=False) == (
+        "caller: blocked in next(), waiting for #0 (running); finished but held: #1"
+    )
+    assert caller_line(ROWS, "as_completed", done=False) == (
+        "caller: waiting for whichever finishes first of 3 task(s)"
+    )
+    assert caller_line(ROWS, "map", done=True) == "caller: done"
+
+
+def _pane(session: str) -> str:
+    return subprocess.run(
+        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
+    ).stdout
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_live_view_on_a_real_terminal(tmp_path, executor_kind: str) -> None:
+    """Mid-run the screen shows map holding finished results; the final frames then stay."""
+    session = f"loiter-{uuid.uuid4().hex[:8]}"
+    cmd = (
+        f"{sys.executable} -m loiter -e {executor_kind} -u 0.4 --scenario slow-first"
+        f" -s map -o {tmp_path}; sleep 60"
+    )
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd], check=True
+    )
+    try:
+        mid = ""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # wait for #2 (2 units) to finish, held by #0
+            mid = _pane(session)
+            if " held " in mid:
+                break
+            time.sleep(0.05)
+        assert "#2 2 held" in mid, mid
+        assert "#0 4 running" in mid
+        assert "caller: blocked in next(), waiting for #0 (running)" in mid
+        while time.monotonic() < deadline and "loiter-thread" not in (end := _pane(session)):
+            if f"loiter-{executor_kind}-3w.png" in end:
+                break
+            time.sleep(0.1)
+        lines = end.splitlines()
+        assert sum("delivered" in line and line.startswith("#") for line in lines) == 5, end
+        assert "caller: done" in end
+        assert "stalled            4" in end  # the summary follows the final frame
+        assert "\x1b" not in end and "Traceback" not in end
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+
+
+def test_board_states_from_worker_events_then_from_the_done_future() -> None:
+    import queue
+    from concurrent.futures import Future
+
+    from loiter.live import PENDING, Board
+    from loiter.recorder import FINISHED, STARTED, Recording
+
+    rec = Recording()
+    events: queue.SimpleQueue = queue.SimpleQueue()
+    board = Board(rec, (2, 1, 3), events)
+    slots = rec.reserve(((2,), (1,)))
+    for slot in slots:
+        slot.future = Future()
+    origin = rec.origin
+    events.put((STARTED, origin + 10**8, "T_a"))
+    events.put((STARTED, origin + 2 * 10**8, "T_b"))
+    board.pump()
+    rows = board.rows()
+    assert [r.state for r in rows] == [RUNNING, RUNNING, PENDING]
+    assert [(r.worker, r.started) for r in rows[:2]] == [("w1", 0.1), ("w2", 0.2)]
+    # #1 finishes: its event ends the run on T_b, its future brings the exact timing.
+    events.put((FINISHED, origin + 3 * 10**8, "T_b"))
+    slots[1].future.set_result((10, origin + 2 * 10**8, origin + 3 * 10**8, "T_b"))
+    board.pump()
+    rows = board.rows()
+    assert [r.state for r in rows] == [RUNNING, HELD, PENDING]
+    assert (rows[1].worker, rows[1].finished) == ("w2", 0.3)
+    rec.deliver(slots[1], slots[1].future.result(), origin + 4 * 10**8)
+    assert board.rows(1, 2)[0].state == DELIVERED and board.rows(1, 2)[0].delivered == 0.4
