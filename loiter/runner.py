@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from .executors import make_executor, warm_up
+from .executors import EXECUTORS, make_executor, warm_up
 from .recorder import describe
-from .scenarios import Scenario
-from .strategies import STRATEGIES
+from .scenarios import DEFAULT_SCENARIOS, SCENARIOS, Scenario, custom, preset
+from .strategies import DEFAULT_STRATEGIES, STRATEGIES
 from .trace import Run, Trace
 from .traced import TracedExecutor
 from .workloads import loiter
@@ -40,6 +40,36 @@ def run_experiment(exp: Experiment, on_run: Callable[[Run], None] | None = None)
             if on_run is not None:
                 on_run(run)
     return trace
+
+
+def run(
+    durations: Sequence[Any] | None = None,
+    *,
+    scenarios: Sequence[str] = DEFAULT_SCENARIOS,
+    strategies: Sequence[str] = DEFAULT_STRATEGIES,
+    executor: str = "thread",
+    workers: int = 3,
+    unit: float = 0.5,
+    seed: int = 0,
+) -> Trace:
+    """What ``loiter-viz run`` does, from Python: ``durations`` replaces the preset scenarios.
+
+    Bad names raise ValueError naming the accepted values, as the CLI would refuse them.
+    """
+    _check("strategy", strategies, tuple(STRATEGIES))
+    _check("executor", [executor], EXECUTORS)
+    if durations is not None:
+        chosen = [custom(tuple(durations))]
+    else:
+        _check("scenario", scenarios, SCENARIOS)
+        chosen = [preset(name, seed) for name in scenarios]
+    return run_experiment(Experiment(chosen, tuple(strategies), executor, workers, unit))
+
+
+def _check(option: str, names: Sequence[str], accepted: Sequence[str]) -> None:
+    for name in names:
+        if name not in accepted:
+            raise ValueError(f"{option} {name!r} is not one of {', '.join(accepted)}")
 
 
 def run_one(scenario: Scenario, strategy: str, exp: Experiment) -> Run:

@@ -158,6 +158,16 @@ class TracedExecutor(cf.Executor):
         return run
 
 
+def traced(executor: cf.Executor, **meta: Any) -> TracedExecutor:
+    """Wrap any executor so every task it runs is recorded; ``.trace`` holds the run after ``with``.
+
+    ``meta`` overrides what the trace says about the run (``scenario``,
+    ``strategy``, ``workload``, ``unit``...). Results, exceptions and ordering
+    are unchanged; the tasks must be picklable if the executor needs them to be.
+    """
+    return TracedExecutor(executor, **meta)
+
+
 def _default_meta(inner: cf.Executor) -> dict[str, Any]:
     kind = {
         cf.ThreadPoolExecutor: "thread",
