@@ -3,8 +3,9 @@
 The public API is small and stable; everything else is an implementation detail.
 """
 
+from .runner import run
 from .trace import Blocked, Run, Summary, Task, Trace
-from .traced import TracedExecutor, TracedFuture, as_completed, wait
+from .traced import TracedExecutor, TracedFuture, as_completed, traced, wait
 from .tracefile import TraceError, load, save
 from .workloads import loiter
 
@@ -20,6 +21,8 @@ __all__ = [
     "as_completed",
     "load",
     "loiter",
+    "run",
     "save",
+    "traced",
     "wait",
 ]

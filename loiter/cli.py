@@ -725,6 +725,43 @@ def write_animation(trace: Any, path: Path, speed: float, chart: ChartOptions) -
         open_in_viewer(written[0])
 
 
+@cli.command()
+@click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--to",
+    "fmt",
+    type=click.Choice(("chrome", "csv")),
+    required=True,
+    help="chrome: Trace Event JSON for Perfetto / chrome://tracing; csv: one row per task.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write [default: the trace's path with .chrome.json or .csv].",
+)
+def export(trace_file: Path, fmt: str, output: Path | None) -> None:
+    """Convert a saved trace to an open format, without running anything.
+
+    \b
+    Example:
+      loiter-viz export plots/loiter-thread-3w.json --to chrome   # open in ui.perfetto.dev
+    """
+    import json
+
+    from .atomic import write_atomic
+    from .export import to_chrome, to_csv
+
+    trace = load_trace(trace_file)
+    output = output or trace_file.with_suffix(".chrome.json" if fmt == "chrome" else ".csv")
+    ensure_writable(output.parent)
+    data = json.dumps(to_chrome(trace)) if fmt == "chrome" else to_csv(trace)
+    try:
+        click.echo(write_atomic(output, data.encode()))
+    except OSError as exc:
+        raise RuntimeFailure(f"{output}: cannot write export ({exc.strerror})") from None
+
+
 def load_trace(path: Path) -> Any:
     """Load a trace file, turning any problem into a one-line runtime error."""
     from .tracefile import TraceError, load

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import threading
 import time
+from array import array
 from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FuturesTimeout
 from typing import Any
@@ -25,6 +26,9 @@ now = time.perf_counter_ns
 
 # (started_ns, finished_ns, worker): what the worker side hands back per call.
 Timing = tuple[int, int, str]
+
+# ``Recording.blocked`` entry for a wait no task ended (a timeout).
+NO_TASK = -1
 
 # The exception attribute that carries worker timings back with a failure.
 TIMINGS_ATTR = "_loiter_timings"
@@ -43,6 +47,7 @@ def set_live_sink(sink: Any) -> None:
 
 
 _names: dict[int, str] = {}
+_ident = threading.get_ident
 if hasattr(os, "register_at_fork"):
     # A forked child must not reuse the parent's thread names.
     os.register_at_fork(after_in_child=_names.clear)
@@ -86,7 +91,8 @@ class Recorded:
 
     def __call__(self, *args: Any, **kwargs: Any) -> tuple[Any, int, int, str]:
         started = now()
-        worker = worker_name(self.caller_pid, self.caller_thread)
+        # The cached name inline: a dict look-up, not a call, on every task.
+        worker = _names.get(_ident()) or worker_name(self.caller_pid, self.caller_thread)
         sink = _live_sink
         if sink is not None:
             sink.put((STARTED, started, worker))
@@ -160,12 +166,14 @@ class Slot:
         "timing",
     )
 
-    def __init__(self, index: int, arg: Any, submitted: int, pos: int) -> None:
+    def __init__(
+        self, index: int, arg: Any, submitted: int, pos: int = 0, future: Future[Any] | None = None
+    ) -> None:
         self.index = index
         self.arg = arg
         self.submitted = submitted
         self.pos = pos  # position inside the chunk its future carries
-        self.future: Future[Any] | None = None
+        self.future = future
         self.timing: Timing | None = None
         self.delivered: int | None = None
         self.result: Any = None
@@ -180,25 +188,37 @@ class Recording:
         self.origin = now()
         self.wall_origin = time.time()
         self.slots: list[Slot] = []
-        self.blocked: list[tuple[int, int, int | None]] = []
+        # The caller's waits, flat: ask, got, index of the task that ended the wait, ...
+        # (machine integers: no objects per wait on the hot path).
+        self.blocked = array("q")
+
+    def waited(self, ask: int, got: int, index: int | None) -> None:
+        """The caller was blocked from ``ask`` to ``got``, until task ``index`` arrived.
+
+        ``None`` (stored as -1: the array holds machine ints) is a wait that
+        no task ended, e.g. a timeout.
+        """
+        self.blocked.extend((ask, got, NO_TASK if index is None else index))
+
+    def reserve_one(self, args: tuple[Any, ...]) -> Slot:
+        """The slot for one call about to be submitted (the common case, kept loop-free)."""
+        slots = self.slots
+        slot = Slot(len(slots), args, now())
+        slots.append(slot)
+        return slot
 
     def reserve(self, calls: tuple[tuple[Any, ...], ...]) -> list[Slot]:
-        """Slots for calls about to be submitted together (one, or one chunk)."""
+        """Slots for calls about to be submitted together as one chunk."""
         submitted = now()
         first = len(self.slots)
         new = [Slot(first + pos, args, submitted, pos) for pos, args in enumerate(calls)]
         self.slots.extend(new)
         return new
 
-    def deliver(self, slot: Slot, pack: tuple[Any, int, int, str], got: int) -> None:
-        """The caller has a value that came back packed with its timings (map)."""
-        slot.timing = pack[1:]
-        self.delivered(slot, pack[0], got)
-
     def delivered(self, slot: Slot, value: Any, got: int) -> None:
         """The caller has the value; drop the future so results do not pile up."""
         slot.delivered = got
-        slot.result = jsonable(value)
+        slot.result = value if type(value) in _PLAIN else jsonable(value)
         slot.future = None
 
     def fail(self, slot: Slot, exc: BaseException, got: int) -> None:
@@ -214,24 +234,37 @@ class Recording:
         """Relative seconds, outcomes and JSON-able values; called once, after shutdown."""
         origin = self.origin
         tasks = [self._task(slot, origin) for slot in self.slots]
-        blocked = [Blocked(_rel(a, origin), _rel(g, origin), i) for a, g, i in self.blocked]
+        flat = self.blocked
+        blocked = [
+            Blocked(
+                (flat[k] - origin) / 1e9,
+                (flat[k + 1] - origin) / 1e9,
+                None if flat[k + 2] == NO_TASK else flat[k + 2],
+            )
+            for k in range(0, len(flat), 3)
+        ]
         return Run(tasks=tasks, caller_blocked=blocked, wall_origin=self.wall_origin, **meta)
 
     def _task(self, slot: Slot, origin: int) -> Task:
         outcome, error = _settle(slot)
-        started, finished, worker = slot.timing or (None, None, None)
+        started, finished, worker = slot.timing or _NO_TIMING
+        delivered = slot.delivered
+        # Positional and inline: freeze runs once per task of runs of 100k tasks.
         return Task(
-            index=slot.index,
-            arg=jsonable_arg(slot.arg),
-            submitted=_rel(slot.submitted, origin),
-            started=_rel(started, origin),
-            finished=_rel(finished, origin),
-            delivered=_rel(slot.delivered, origin),
-            worker=worker,
-            outcome=outcome,
-            result=slot.result if outcome == OK else None,
-            error=error,
+            slot.index,
+            jsonable_arg(slot.arg),
+            (slot.submitted - origin) / 1e9,
+            None if started is None else (started - origin) / 1e9,
+            None if finished is None else (finished - origin) / 1e9,
+            None if delivered is None else (delivered - origin) / 1e9,
+            worker,
+            outcome,
+            slot.result if outcome == OK else None,
+            error,
         )
+
+
+_NO_TIMING = (None, None, None)
 
 
 def _settle(slot: Slot) -> tuple[str, str | None]:
@@ -280,10 +313,6 @@ def _late_timing(slot: Slot) -> BaseException | None:
     return exc
 
 
-def _rel(ns: int | None, origin: int) -> float | None:
-    return None if ns is None else (ns - origin) / 1e9
-
-
 def describe(exc: BaseException) -> str:
     """``Type: message`` — what the trace and the summary show of an exception."""
     if isinstance(exc, CancelledError):
@@ -294,6 +323,8 @@ def describe(exc: BaseException) -> str:
 
 
 _SCALARS = (int, float, bool, type(None))
+# Values kept as they are without a call (a float may be NaN, a str may be long).
+_PLAIN = frozenset((int, bool, type(None)))
 
 
 def jsonable(value: Any) -> Any:

@@ -11,12 +11,12 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .executors import InlineExecutor, make_executor, warm_up
+from .executors import EXECUTORS, InlineExecutor, make_executor, warm_up
 from .live import live_events
 from .recorder import describe, jsonable, set_live_sink
-from .scenarios import Scenario
+from .scenarios import DEFAULT_SCENARIOS, SCENARIOS, Scenario, custom, preset
 from .schedule import ideal_run, ideal_schedule
-from .strategies import POOLLESS, STRATEGIES, Options
+from .strategies import DEFAULT_STRATEGIES, POOLLESS, STRATEGIES, Options
 from .trace import Run, Trace
 from .traced import TracedExecutor
 from .workloads import Faults, check_importable, resolve, with_faults
@@ -62,6 +62,54 @@ def run_experiment(
             if on_run is not None:
                 on_run(run)
     return trace
+
+
+def run(
+    durations: Sequence[Any] | None = None,
+    *,
+    scenarios: Sequence[str] = DEFAULT_SCENARIOS,
+    strategies: Sequence[str] = DEFAULT_STRATEGIES,
+    executor: str = "thread",
+    workers: int = 3,
+    unit: float = 0.5,
+    seed: int = 0,
+    workload: str = "loiter",
+    fn: Callable[[Any], Any] | None = None,
+    options: Options | None = None,
+    faults: Faults | None = None,
+) -> Trace:
+    """What ``loiter-viz run`` does, from Python: ``durations`` replaces the preset scenarios.
+
+    ``workload`` is ``loiter``, ``spin`` or ``module:function`` (or pass ``fn``
+    itself, with ``durations`` as its arguments); ``options`` carries chunksize,
+    buffersize, consumer_delay and timeout. Bad names raise ValueError naming
+    the accepted values, as the CLI would refuse them.
+    """
+    _check("strategy", strategies, tuple(STRATEGIES))
+    _check("executor", [executor], EXECUTORS)
+    if durations is not None:
+        chosen = [custom(tuple(durations))]
+    else:
+        _check("scenario", scenarios, SCENARIOS)
+        chosen = [preset(name, seed) for name in scenarios]
+    exp = Experiment(
+        chosen,
+        tuple(strategies),
+        executor,
+        workers,
+        unit,
+        workload if fn is None else getattr(fn, "__qualname__", "custom"),
+        fn,
+        options or Options(),
+        faults or Faults(),
+    )
+    return run_experiment(exp)
+
+
+def _check(option: str, names: Sequence[str], accepted: Sequence[str]) -> None:
+    for name in names:
+        if name not in accepted:
+            raise ValueError(f"{option} {name!r} is not one of {', '.join(accepted)}")
 
 
 def run_one(

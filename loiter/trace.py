@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # A task's outcome: a closed set, as in concurrent.futures' own states.
 OK = "ok"
@@ -91,6 +96,17 @@ class Run:
     def summary(self) -> Summary:
         return summarize(self)
 
+    def plot(self, *, title: str | None = None) -> Figure:
+        """This run's Gantt chart as a matplotlib Figure (shown inline by Jupyter)."""
+        from .gantt import figure_for
+
+        return figure_for(self, title=title)
+
+    def _repr_html_(self) -> str:
+        from .notebook import run_html
+
+        return run_html(self)
+
 
 @dataclass
 class Trace:
@@ -103,6 +119,23 @@ class Trace:
 
     def __len__(self) -> int:
         return len(self.runs)
+
+    def plot(self, *, title: str | None = None) -> Figure:
+        """One Gantt panel per run, on a shared time axis (shown inline by Jupyter)."""
+        from .gantt import figure_for
+
+        return figure_for(self, title=title)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the trace file the CLI writes (atomically); ``loiter-viz plot`` reads it."""
+        from .tracefile import save
+
+        return save(self, path)
+
+    def _repr_html_(self) -> str:
+        from .notebook import trace_html
+
+        return trace_html(self)
 
 
 @dataclass(frozen=True)

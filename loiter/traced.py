@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .recorder import Recorded, RecordedChunk, Recording, Slot, gave_up, now
+from .recorder import _PLAIN, Recorded, RecordedChunk, Recording, Slot, gave_up, jsonable, now
 from .trace import Run, Trace
 
 
@@ -36,13 +36,13 @@ class TracedFuture(cf.Future):
             value = super().result(timeout)
         except BaseException as exc:
             if waited:
-                self._recording.blocked.append((ask, now(), slot.index))
+                self._recording.waited(ask, now(), slot.index)
             if slot.delivered is None and not gave_up(exc):
                 self._recording.fail(slot, exc, now())
             raise
         got = now()
         if waited:
-            self._recording.blocked.append((ask, got, slot.index))
+            self._recording.waited(ask, got, slot.index)
         if slot.delivered is None:
             self._recording.delivered(slot, value, got)
         return value
@@ -75,10 +75,14 @@ class _Submitter(cf.Executor):
         self._chunked = chunked
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
-        slots = self._recording.reserve(args[0] if self._chunked else (args,))
-        future = self._inner.submit(fn, *args, **kwargs)
-        for slot in slots:
-            slot.future = future
+        if self._chunked:
+            slots = self._recording.reserve(args[0])
+            future = self._inner.submit(fn, *args, **kwargs)
+            for slot in slots:
+                slot.future = future
+            return future
+        slot = self._recording.reserve_one(args)
+        slot.future = future = self._inner.submit(fn, *args, **kwargs)
         return future
 
 
@@ -93,7 +97,7 @@ class TracedExecutor(cf.Executor):
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> TracedFuture:
         rec = self.recording
-        (slot,) = rec.reserve((args,))
+        slot = rec.reserve_one(args)
         outer = TracedFuture(rec, slot)
         inner = self.inner.submit(Recorded(fn, rec.pid), *args, **kwargs)
         slot.future = inner
@@ -125,11 +129,17 @@ class TracedExecutor(cf.Executor):
     def _deliver_in_order(
         self, packs: Iterator[Any], index: int, submitter: _Submitter
     ) -> Iterator[Any]:
-        # CPython 3.14's map(buffersize=) holds its executor (our submitter) only
-        # weakly; this frame keeps it alive, or later tasks would never be submitted.
+        """Per result: two clock reads, the slot filled in place, three machine ints appended.
+
+        This is ``Recording.delivered`` and ``Recording.waited`` inlined: map is
+        the hot path of big pipelines. CPython 3.14's map(buffersize=) holds its
+        executor (our submitter) only weakly; this frame keeps it alive, or later
+        tasks would never be submitted.
+        """
         rec = self.recording
         slots = rec.slots
-        blocked = rec.blocked
+        waited = rec.blocked.extend
+        plain = _PLAIN
         try:
             while True:
                 ask = now()
@@ -139,14 +149,19 @@ class TracedExecutor(cf.Executor):
                     return
                 except BaseException as exc:
                     got = now()
-                    blocked.append((ask, got, index))
+                    waited((ask, got, index))
                     rec.fail(slots[index], exc, got)
                     raise
                 got = now()
-                rec.deliver(slots[index], pack, got)
-                blocked.append((ask, got, index))
+                slot = slots[index]
+                value = pack[0]
+                slot.timing = pack[1:]
+                slot.delivered = got
+                slot.result = value if type(value) in plain else jsonable(value)
+                slot.future = None  # so results do not pile up
+                waited((ask, got, index))
                 index += 1
-                yield pack[0]
+                yield value
         finally:
             packs.close()  # CPython's map cancels what has not started
 
@@ -160,6 +175,16 @@ class TracedExecutor(cf.Executor):
         run = self.recording.freeze(**{**_default_meta(self.inner), **self.meta, **meta})
         self.trace = Trace([run])
         return run
+
+
+def traced(executor: cf.Executor, **meta: Any) -> TracedExecutor:
+    """Wrap any executor so every task it runs is recorded; ``.trace`` holds the run after ``with``.
+
+    ``meta`` overrides what the trace says about the run (``scenario``,
+    ``strategy``, ``workload``, ``unit``...). Results, exceptions and ordering
+    are unchanged; the tasks must be picklable if the executor needs them to be.
+    """
+    return TracedExecutor(executor, **meta)
 
 
 def _default_meta(inner: cf.Executor) -> dict[str, Any]:
@@ -211,7 +236,7 @@ def as_completed(fs: Iterable[cf.Future], timeout: float | None = None) -> Itera
             raise
         got = now()
         if isinstance(future, TracedFuture):
-            future._recording.blocked.append((ask, got, future._slot.index))
+            future._recording.waited(ask, got, future._slot.index)
         yield future
 
 
@@ -226,7 +251,7 @@ def wait(
     traced = [f for f in result.done if isinstance(f, TracedFuture) and f._slot.timing]
     if traced:
         first = min(traced, key=lambda f: f._slot.timing[1])
-        first._recording.blocked.append((ask, got, first._slot.index))
+        first._recording.waited(ask, got, first._slot.index)
     elif not result.done:
         _waited(fs, ask, got)
     return result
@@ -236,7 +261,7 @@ def _waited(fs: list[cf.Future], ask: int, got: int | None = None) -> None:
     """Record a wait that no task ended (it timed out), on the futures' recording."""
     for future in fs:
         if isinstance(future, TracedFuture):
-            future._recording.blocked.append((ask, got or now(), None))
+            future._recording.waited(ask, got or now(), None)
             return
 
 
