@@ -15,10 +15,12 @@ from typing import Any
 import click
 
 from .executors import EXECUTORS
+from .flags.cli import flag_options, reject_flag_options, serve
 from .scenarios import DEFAULT_SCENARIOS, SCENARIOS
 from .strategies import DEFAULT_STRATEGIES, STRATEGIES
 
 FORMATS = ("png", "svg", "pdf")
+WORKLOADS = ("loiter", "flags")
 MAX_WORKERS = 1024
 MAX_TASKS = 100_000
 
@@ -206,6 +208,14 @@ def cli() -> None:
     help="Where to write the trace JSON [default: next to the chart].",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the paths of the files written.")
+@click.option(
+    "--workload",
+    type=click.Choice(WORKLOADS),
+    default="loiter",
+    show_default=True,
+    help="What the tasks do: loiter (sleep) or flags (download from a local server).",
+)
+@flag_options
 def run(
     workers: int,
     executor: str,
@@ -218,6 +228,8 @@ def run(
     fmt: str,
     trace_path: Path | None,
     quiet: bool,
+    workload: str,
+    **flag_opts: Any,
 ) -> None:
     """Run loiter through a pool under each strategy, then draw and save what happened."""
     from .scenarios import custom, preset
@@ -229,11 +241,26 @@ def run(
         if durations
         else [preset(name, seed) for name in (scenarios or DEFAULT_SCENARIOS)]
     )
-    stem = f"loiter-{executor}-{workers}w"
+    flags = None
+    if workload == "flags":
+        from .flags.cli import plan
+
+        if durations is not None or scenarios:
+            raise click.UsageError("--durations and --scenario are for --workload loiter")
+        flags = plan(seed, **flag_opts)
+        chosen = [flags.scenario]
+    else:
+        reject_flag_options(click.get_current_context(), flag_opts)
+    stem = f"{workload}-{executor}-{workers}w"
     chart_path = out_dir / f"{stem}.{fmt}"
     trace_path = trace_path or chart_path.with_suffix(".json")
     for folder in {chart_path.parent, trace_path.parent}:
         ensure_writable(folder)
+    if flags is not None:
+        ensure_writable(flags.downloads)
+        return run_flags(
+            flags, chosen, strategy, executor, workers, unit, quiet, chart_path, trace_path, fmt
+        )
 
     from rich.console import Console
 
@@ -253,6 +280,48 @@ def run(
     if not quiet:
         console.print(summary_table(trace))
     write_outputs(trace, chart_path, trace_path, fmt)
+
+
+def run_flags(
+    flags: Any,
+    chosen: list[Any],
+    strategy: tuple[str, ...],
+    executor: str,
+    workers: int,
+    unit: float,
+    quiet: bool,
+    chart_path: Path,
+    trace_path: Path,
+    fmt: str,
+) -> None:
+    """The flag download: a local server for the duration, a progress bar per run."""
+    from contextlib import nullcontext
+
+    from rich.console import Console
+
+    from .flags.cli import report
+    from .progress import RunProgress
+    from .runner import Experiment, run_experiment
+    from .tables import summary_table, task_table
+
+    console = Console()
+    with flags.task() as fn, nullcontext() if quiet else RunProgress(console) as progress:
+        exp = Experiment(chosen, strategy, executor, workers, unit, workload="flags", fn=fn)
+
+        def on_run(r: Any) -> None:
+            r.options.update(flags.options())
+            if progress is not None:
+                progress.on_run(r)
+                console.print(task_table(r))
+                console.print(report(r), highlight=False)
+
+        trace = run_experiment(exp, on_run, progress.on_start if progress else None)
+    if not quiet:
+        console.print(summary_table(trace))
+    write_outputs(trace, chart_path, trace_path, fmt)
+
+
+cli.add_command(serve)
 
 
 @cli.command()

@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from .executors import make_executor, warm_up
-from .recorder import describe
+from .recorder import Recording, describe
 from .scenarios import Scenario
 from .strategies import STRATEGIES
 from .trace import Run, Trace
@@ -30,25 +30,37 @@ class Experiment:
     fn: Callable[[Any], Any] | None = None
 
 
-def run_experiment(exp: Experiment, on_run: Callable[[Run], None] | None = None) -> Trace:
+# Sees each run's live Recording as it starts (progress bars poll it).
+OnStart = Callable[[Scenario, str, Recording], None]
+
+
+def run_experiment(
+    exp: Experiment,
+    on_run: Callable[[Run], None] | None = None,
+    on_start: OnStart | None = None,
+) -> Trace:
     """Run the grid scenarios x strategies in order; ``on_run`` sees each run as it ends."""
     trace = Trace()
     for scenario in exp.scenarios:
         for strategy in exp.strategies:
-            run = run_one(scenario, strategy, exp)
+            run = run_one(scenario, strategy, exp, on_start)
             trace.runs.append(run)
             if on_run is not None:
                 on_run(run)
     return trace
 
 
-def run_one(scenario: Scenario, strategy: str, exp: Experiment) -> Run:
+def run_one(
+    scenario: Scenario, strategy: str, exp: Experiment, on_start: OnStart | None = None
+) -> Run:
     """One scenario under one strategy; a failure the strategy raises is part of the run."""
     fn = exp.fn or partial(loiter, unit=exp.unit)
     error = None
     with make_executor(exp.executor, exp.workers) as pool:
         warm_up(pool, exp.workers)
         traced = TracedExecutor(pool)
+        if on_start is not None:
+            on_start(scenario, strategy, traced.recording)
         try:
             STRATEGIES[strategy](traced, fn, scenario.args)
         except Exception as exc:  # map raising at the failing index is a result, not a crash
