@@ -57,6 +57,9 @@ class FlagServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    # socketserver's default backlog of 5 drops the SYNs of a 20-thread burst, and
+    # the kernel retries them a whole second later: that would be the lesson, wrongly.
+    request_queue_size = 1024
 
     def __init__(
         self,
