@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import itertools
-from functools import cache
 
 from .countries import COUNTRY_CODES
 
@@ -32,7 +31,6 @@ _STRIDE = 157
 _INDEX = {cc: i for i, cc in enumerate(COUNTRY_CODES)}
 
 
-@cache
 def flag_gif(cc: str) -> bytes:
     """The GIF for a known country code (any case); KeyError for an unknown one."""
     from PIL import Image, ImageDraw

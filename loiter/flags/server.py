@@ -1,7 +1,8 @@
 """A local, slow and flaky flag server: the chapter's download without the internet.
 
-Latency and injected errors are drawn per country and per attempt from the
-seed, so a run reproduces whatever order concurrent requests arrive in.
+Latency and injected errors are drawn per country from the seed: a run
+reproduces whatever order concurrent requests arrive in, and every strategy
+meets the same slow and broken countries, so their charts compare.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import random
 import re
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +22,6 @@ from .images import flag_gif
 
 HOST = "127.0.0.1"  # loopback only: this server is a lecture prop, never a public service
 FLAG_PATH = re.compile(r"/flags/([a-z]{2})/\1\.gif")
-KNOWN = frozenset(COUNTRY_CODES)
 INJECTED_STATUS = 503
 
 
@@ -34,9 +33,9 @@ class Behaviour:
     error_rate: float = 0.0
     seed: int = 0
 
-    def plan(self, key: str, attempt: int) -> tuple[float, bool]:
-        """(latency, fail?) for the ``attempt``-th request of ``key``: same seed, same plan."""
-        rng = random.Random(f"{self.seed}/{key}/{attempt}")
+    def plan(self, key: str) -> tuple[float, bool]:
+        """(latency, fail?) of every request for ``key`` (a country or a path)."""
+        rng = random.Random(f"{self.seed}/{key}")
         return rng.uniform(*self.delay), rng.random() < self.error_rate
 
 
@@ -72,18 +71,12 @@ class FlagServer(ThreadingHTTPServer):
         self.on_served = on_served
         self.served: list[Served] = []
         self.stopping = threading.Event()
-        self._attempts: Counter[str] = Counter()
-        self._lock = threading.Lock()
+        # Drawn up front (~70 ms), so a response takes exactly the planned latency.
+        self.images = {cc: flag_gif(cc) for cc in COUNTRY_CODES}
 
     @property
     def base_url(self) -> str:
         return f"http://{HOST}:{self.server_address[1]}/flags"
-
-    def next_attempt(self, key: str) -> int:
-        with self._lock:
-            attempt = self._attempts[key]
-            self._attempts[key] += 1
-        return attempt
 
 
 class FlagHandler(BaseHTTPRequestHandler):
@@ -100,16 +93,16 @@ class FlagHandler(BaseHTTPRequestHandler):
         server = self.server
         match = FLAG_PATH.fullmatch(self.path)
         cc = match.group(1).upper() if match else None
-        delay, fail = server.behaviour.plan(cc or self.path, server.next_attempt(cc or self.path))
+        delay, fail = server.behaviour.plan(cc or self.path)
         if server.stopping.wait(delay):
             self.close_connection = True
             return
-        if cc not in KNOWN:
+        if cc not in server.images:
             status, body, kind = 404, b"Not Found\n", "text/plain"
         elif fail:
             status, body, kind = INJECTED_STATUS, b"Injected error\n", "text/plain"
         else:
-            status, body, kind = 200, flag_gif(cc), "image/gif"
+            status, body, kind = 200, server.images[cc], "image/gif"
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
