@@ -173,7 +173,7 @@ def cli() -> None:
     type=click.IntRange(0),
     default=0,
     show_default=True,
-    help="Order of the 'shuffled' scenario.",
+    help="Order of the 'shuffled' scenario; flags: server delays and errors.",
 )
 @click.option(
     "--unit",
