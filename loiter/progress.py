@@ -35,7 +35,7 @@ class RateColumn(ProgressColumn):
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
-        return Text(f"{speed:.1f}/s" if speed else "–/s", style="progress.data.speed")
+        return Text(f"{speed:.3g}/s" if speed else "–/s", style="progress.data.speed")
 
 
 def counts(recording: Recording) -> tuple[int, int]:
