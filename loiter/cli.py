@@ -254,13 +254,8 @@ def run(
     stem = f"{workload}-{executor}-{workers}w"
     chart_path = out_dir / f"{stem}.{fmt}"
     trace_path = trace_path or chart_path.with_suffix(".json")
-    for folder in {chart_path.parent, trace_path.parent}:
+    for folder in {chart_path.parent, trace_path.parent, *([flags.downloads] if flags else [])}:
         ensure_writable(folder)
-    if flags is not None:
-        ensure_writable(flags.downloads)
-        return run_flags(
-            flags, chosen, strategy, executor, workers, unit, quiet, chart_path, trace_path, fmt
-        )
 
     from rich.console import Console
 
@@ -271,51 +266,17 @@ def run(
     exp = Experiment(chosen, strategy, executor, workers, unit)
     if not quiet:
         total = len(chosen) * len(strategy)
+        detail = f"{len(flags.countries)} flags" if flags else f"unit {unit:g}s"
         console.print(
-            f"[bold]loiter-viz[/]: {total} run(s) on a {executor} pool of {workers}, "
-            f"unit {unit:g}s",
+            f"[bold]loiter-viz[/]: {total} run(s) on a {executor} pool of {workers}, {detail}",
             highlight=False,
         )
-    trace = run_experiment(exp, on_run=None if quiet else lambda r: console.print(task_table(r)))
-    if not quiet:
-        console.print(summary_table(trace))
-    write_outputs(trace, chart_path, trace_path, fmt)
-
-
-def run_flags(
-    flags: Any,
-    chosen: list[Any],
-    strategy: tuple[str, ...],
-    executor: str,
-    workers: int,
-    unit: float,
-    quiet: bool,
-    chart_path: Path,
-    trace_path: Path,
-    fmt: str,
-) -> None:
-    """The flag download: a local server for the duration, a progress bar per run."""
-    from contextlib import nullcontext
-
-    from rich.console import Console
-
-    from .flags.cli import report
-    from .progress import RunProgress
-    from .runner import Experiment, run_experiment
-    from .tables import summary_table, task_table
-
-    console = Console()
-    with flags.task() as fn, nullcontext() if quiet else RunProgress(console) as progress:
-        exp = Experiment(chosen, strategy, executor, workers, unit, workload="flags", fn=fn)
-
-        def on_run(r: Any) -> None:
-            r.options.update(flags.options())
-            if progress is not None:
-                progress.on_run(r)
-                console.print(task_table(r))
-                console.print(report(r), highlight=False)
-
-        trace = run_experiment(exp, on_run, progress.on_start if progress else None)
+    if flags is not None:
+        trace = flags.run(strategy, executor, workers, unit, console, quiet)
+    else:
+        trace = run_experiment(
+            exp, on_run=None if quiet else lambda r: console.print(task_table(r))
+        )
     if not quiet:
         console.print(summary_table(trace))
     write_outputs(trace, chart_path, trace_path, fmt)

@@ -10,7 +10,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -21,8 +21,10 @@ import click
 from .countries import COUNTRY_CODES, POP20_CC
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ..scenarios import Scenario
-    from ..trace import Run
+    from ..trace import Run, Trace
     from .server import Behaviour, Served
 
 DEFAULT_DELAY = (0.1, 0.5)
@@ -163,6 +165,32 @@ class FlagsPlan:
 
         with serving(self.behaviour) as server:
             yield flag_task(server.base_url, self.downloads, self.timeout)
+
+    def run(
+        self,
+        strategies: tuple[str, ...],
+        executor: str,
+        workers: int,
+        unit: float,
+        console: Console,
+        quiet: bool,
+    ) -> Trace:
+        """Every strategy against one local server; a progress bar and tables per run."""
+        from ..progress import RunProgress
+        from ..runner import Experiment, run_experiment
+        from ..tables import task_table
+
+        with self.task() as fn, nullcontext() if quiet else RunProgress(console) as progress:
+            exp = Experiment([self.scenario], strategies, executor, workers, unit, "flags", fn)
+
+            def on_run(run: Run) -> None:
+                run.options.update(self.options())
+                if progress is not None:
+                    progress.on_run(run)
+                    console.print(task_table(run))
+                    console.print(report(run), highlight=False)
+
+            return run_experiment(exp, on_run, progress.on_start if progress else None)
 
     def options(self) -> dict[str, Any]:
         """What the trace file keeps about the server (Run.options)."""
