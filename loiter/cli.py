@@ -16,6 +16,7 @@ import click
 
 from .chartopts import ChartOptions, chart_options, open_in_viewer
 from .executors import EXECUTORS
+from .flags.cli import Number, flag_options, reject_flag_options, serve
 from .scenarios import DEFAULT_SCENARIOS, SCENARIOS
 from .strategies import DEFAULT_STRATEGIES, STRATEGIES
 
@@ -231,7 +232,7 @@ def cli() -> None:
     type=click.IntRange(0),
     default=0,
     show_default=True,
-    help="Order of the 'shuffled' scenario, and which tasks --error-rate fails.",
+    help="Order of the 'shuffled' scenario, which tasks --error-rate fails; flags: server delays.",
 )
 @click.option(
     "--unit",
@@ -268,10 +269,11 @@ def cli() -> None:
 # -- how results are consumed, which workload, what fails (issue 5) --
 @click.option(
     "--workload",
-    metavar="loiter|spin|MOD:FN",
+    metavar="loiter|spin|flags|MOD:FN",
     default="loiter",
     show_default=True,
-    help="loiter (sleeps), spin (CPU-bound, shows the GIL) or module:function.",
+    help="loiter (sleeps), spin (CPU-bound, shows the GIL), flags (downloads from a "
+    "local server) or module:function.",
 )
 @click.option("--args", "task_args", type=ArgList(), help="Arguments for a module:function.")
 @click.option(
@@ -295,7 +297,7 @@ def cli() -> None:
 @click.option("--fail-at", type=Indices(), help="Tasks (by index) that raise.")
 @click.option(
     "--error-rate",
-    type=click.FloatRange(0, 1),
+    type=Number(0, 1),
     default=0.0,
     help="Share of tasks that raise, picked with --seed.",
 )
@@ -315,6 +317,7 @@ def cli() -> None:
 @click.option("--log", "book", is_flag=True, help="Print the book's text log, rebuilt from events.")
 @click.option("--json", "as_json", is_flag=True, help="Print only the summary, as JSON, on stdout.")
 @click.option("--no-color", is_flag=True, help="No colours (NO_COLOR and FORCE_COLOR also work).")
+@flag_options
 def run(
     workers: int,
     executor: str,
@@ -342,17 +345,32 @@ def run(
     book: bool,
     as_json: bool,
     no_color: bool,
+    **flag_opts: Any,
 ) -> None:
     """Run loiter through a pool under each strategy, then draw and save what happened."""
     from .scenarios import custom
 
     if task_args is not None and (durations is not None or scenarios):
         raise click.UsageError("use either --args or --durations/--scenario, not both")
-    chosen = [custom(task_args)] if task_args else choose_scenarios(durations, scenarios, seed)
-    stem = f"loiter-{executor}-{workers}w"
+    flags = None
+    if workload == "flags":
+        from .flags.cli import plan
+
+        if durations is not None or scenarios or task_args is not None:
+            raise click.UsageError(
+                "--durations, --scenario and --args are for other workloads, not --workload flags"
+            )
+        if fail_at or crash_at:
+            raise click.UsageError("--fail-at and --crash-at are not for --workload flags")
+        flags = plan(seed, error_rate, **flag_opts)
+        chosen = [flags.scenario]
+    else:
+        reject_flag_options(click.get_current_context(), flag_opts)
+        chosen = [custom(task_args)] if task_args else choose_scenarios(durations, scenarios, seed)
+    stem = f"{'flags' if flags else 'loiter'}-{executor}-{workers}w"
     chart_path = out_dir / f"{stem}.{fmt}"
     trace_path = trace_path or chart_path.with_suffix(".json")
-    for folder in {chart_path.parent, trace_path.parent}:
+    for folder in {chart_path.parent, trace_path.parent, *([flags.downloads] if flags else [])}:
         ensure_writable(folder)
 
     from .runner import pool_broke, run_experiment
@@ -372,22 +390,27 @@ def run(
         buffersize=buffersize,
         consumer_delay=consumer_delay,
         timeout=timeout,
-        faults=faults(chosen, strategy, executor, fail_at, error_rate, seed, crash_at),
+        faults=None
+        if flags
+        else faults(chosen, strategy, executor, fail_at, error_rate, seed, crash_at),
     )
     if not quiet:
         total = len(chosen) * len(strategy)
+        detail = f"{len(flags.countries)} flags" if flags else f"unit {unit:g}s"
         console.print(
-            f"[bold]loiter-viz[/]: {total} run(s) on a {executor} pool of {workers}, "
-            f"unit {unit:g}s",
+            f"[bold]loiter-viz[/]: {total} run(s) on a {executor} pool of {workers}, {detail}",
             highlight=False,
         )
     # FORCE_COLOR makes rich treat a pipe as a terminal: colour yes, live frames no.
     live = not quiet and console.is_terminal and sys.stdout.isatty()
-    trace = run_experiment(
-        exp,
-        on_run=None if quiet or live else lambda r: console.print(task_table(r)),
-        watch=live_watch(console, exp) if live else None,
-    )
+    if flags is not None:
+        trace = flags.run(exp, console, quiet)
+    else:
+        trace = run_experiment(
+            exp,
+            on_run=None if quiet or live else lambda r: console.print(task_table(r)),
+            watch=live_watch(console, exp) if live else None,
+        )
     if book and not as_json:
         print_book_log(trace)
     if not quiet:
@@ -445,8 +468,8 @@ def experiment(
             f"--args is for a module:function workload; {workload} takes --durations"
         )
     try:
-        fn = resolve(workload, unit)
-        if executor == "process" and any(s not in POOLLESS for s in strategy):
+        fn = None if workload == "flags" else resolve(workload, unit)  # flags: set by its server
+        if fn is not None and executor == "process" and any(s not in POOLLESS for s in strategy):
             check_importable(fn)
     except WorkloadError as exc:
         raise click.BadParameter(str(exc), param_hint="'--workload'") from None
@@ -576,6 +599,9 @@ def output_option(what: str) -> Any:
     return click.option(
         "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help=what
     )
+
+
+cli.add_command(serve)
 
 
 @cli.command()

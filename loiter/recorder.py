@@ -335,6 +335,8 @@ def jsonable(value: Any) -> Any:
         return value if len(value) <= 80 else value[:77] + "..."
     if isinstance(value, (list, tuple)) and len(value) <= 8:
         return [jsonable(v) for v in value]
+    if isinstance(value, dict) and len(value) <= 8 and all(isinstance(k, str) for k in value):
+        return {k: jsonable(v) for k, v in value.items()}
     return f"<{type(value).__qualname__}>"
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from .executors import EXECUTORS, InlineExecutor, make_executor, warm_up
 from .live import live_events
-from .recorder import describe, jsonable, set_live_sink
+from .recorder import Recording, describe, jsonable, set_live_sink
 from .scenarios import DEFAULT_SCENARIOS, SCENARIOS, Scenario, custom, preset
 from .schedule import ideal_run, ideal_schedule
 from .strategies import DEFAULT_STRATEGIES, POOLLESS, STRATEGIES, Options
@@ -38,13 +38,19 @@ class Experiment:
     faults: Faults = field(default_factory=Faults)
 
 
+# Sees each run's live Recording as it starts (progress bars poll it).
+OnStart = Callable[[Scenario, str, Recording], None]
+
 # Watches one run while it goes (the live view): a context manager factory given
 # the traced executor, the scenario, the strategy and the workers' event queue.
 Watch = Callable[[TracedExecutor, Scenario, str, Any], AbstractContextManager[Any]]
 
 
 def run_experiment(
-    exp: Experiment, on_run: Callable[[Run], None] | None = None, watch: Watch | None = None
+    exp: Experiment,
+    on_run: Callable[[Run], None] | None = None,
+    watch: Watch | None = None,
+    on_start: OnStart | None = None,
 ) -> Trace:
     """Run the grid scenarios x strategies in order; ``on_run`` sees each run as it ends.
 
@@ -57,7 +63,7 @@ def run_experiment(
     trace = Trace()
     for scenario in exp.scenarios:
         for strategy in exp.strategies:
-            run = run_one(scenario, strategy, exp, fn, watch)
+            run = run_one(scenario, strategy, exp, fn, watch, on_start)
             trace.runs.append(run)
             if on_run is not None:
                 on_run(run)
@@ -118,6 +124,7 @@ def run_one(
     exp: Experiment,
     fn: Callable[[Any], Any] | None = None,
     watch: Watch | None = None,
+    on_start: OnStart | None = None,
 ) -> Run:
     """One scenario under one strategy; a failure the strategy raises is part of the run."""
     task, args = with_faults(
@@ -135,6 +142,8 @@ def run_one(
         if not poolless:
             warm_up(pool, exp.workers)
         traced = TracedExecutor(pool)
+        if on_start is not None:
+            on_start(scenario, strategy, traced.recording)
         with watch(traced, scenario, strategy, events) if watch else nullcontext():
             try:
                 STRATEGIES[strategy](traced, task, args, exp.options)
