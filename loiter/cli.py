@@ -237,7 +237,7 @@ def run(
 
     from rich.console import Console
 
-    from .runner import Experiment, run_experiment
+    from .runner import Experiment, RunStopped, run_experiment
     from .tables import summary_table, task_table
 
     console = Console()
@@ -249,7 +249,12 @@ def run(
             f"unit {unit:g}s",
             highlight=False,
         )
-    trace = run_experiment(exp, on_run=None if quiet else lambda r: console.print(task_table(r)))
+    try:
+        trace = run_experiment(
+            exp, on_run=None if quiet else lambda r: console.print(task_table(r))
+        )
+    except RunStopped as stopped:
+        save_partial(stopped, trace_path)
     if not quiet:
         console.print(summary_table(trace))
     write_outputs(trace, chart_path, trace_path, fmt)
@@ -311,6 +316,25 @@ def ensure_writable(folder: Path) -> None:
         probe.unlink()
     except OSError as exc:
         raise RuntimeFailure(f"{folder}: cannot write there ({exc.strerror})") from None
+
+
+class Stopped(click.ClickException):
+    """The run ended early; the partial trace is on disk (no chart: exit fast)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def save_partial(stopped: Any, trace_path: Path) -> None:
+    """Keep what was recorded before Ctrl-C or a dead worker, then stop with its exit code."""
+    from .tracefile import save
+
+    try:
+        saved = f"partial trace saved to {save(stopped.trace, trace_path)}"
+    except OSError as exc:
+        saved = f"partial trace NOT saved ({trace_path}: {exc.strerror})"
+    raise Stopped(f"{stopped.reason}; {saved}", 130 if stopped.interrupted else 1)
 
 
 def save_chart(trace: Any, path: Path, fmt: str) -> Path:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 import time
 
+from .workloads import stop_on_sigint
+
 EXECUTORS = ("thread", "process")
 
 
@@ -12,7 +14,7 @@ def make_executor(kind: str, workers: int) -> cf.Executor:
     if kind == "thread":
         return cf.ThreadPoolExecutor(max_workers=workers)
     if kind == "process":
-        return cf.ProcessPoolExecutor(max_workers=workers)
+        return cf.ProcessPoolExecutor(max_workers=workers, initializer=stop_on_sigint)
     raise ValueError(f"unknown executor {kind!r} (choose from {', '.join(EXECUTORS)})")
 
 

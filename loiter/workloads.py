@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 
 # Set when the run is interrupted, so sleeping loiter calls in this process end at once.
@@ -20,3 +21,12 @@ def loiter(n: float, unit: float = 1.0) -> float:
     if STOP.wait(n * unit):
         raise Interrupted(f"loiter({n}) interrupted")
     return n * 10
+
+
+def stop_on_sigint() -> None:
+    """Process-pool initializer: Ctrl-C wakes this worker's loiter calls instead of killing it.
+
+    The Event is set from a fresh thread: setting it inside the handler could
+    deadlock if the signal lands while this thread holds the Event's lock.
+    """
+    signal.signal(signal.SIGINT, lambda *_: threading.Thread(target=STOP.set).start())
