@@ -49,6 +49,32 @@ class Seconds(click.ParamType):
         return number
 
 
+class Whole(click.IntRange):
+    """A whole number in a range; a non-number is told which range it should be in."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        expected = self._describe_range().replace("x", "n")
+        try:
+            number = value if isinstance(value, int) else int(str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a whole number (expected {expected})", param, ctx)
+        try:
+            return super().convert(number, param, ctx)
+        except click.BadParameter:
+            self.fail(f"{number} is out of range (expected {expected})", param, ctx)
+
+
+class PathArg(click.Path):
+    """A path that may not be empty: ``--out ''`` is a typo, not "the current folder"."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("is empty (expected a path)", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 class Durations(click.ParamType):
     """Comma-separated durations in units: ``3,1,2``."""
 
@@ -131,7 +157,7 @@ def cli() -> None:
 @click.option(
     "--workers",
     "-w",
-    type=click.IntRange(1, MAX_WORKERS),
+    type=Whole(1, MAX_WORKERS),
     default=3,
     show_default=True,
     help="Pool size (max_workers).",
@@ -168,7 +194,7 @@ def cli() -> None:
 )
 @click.option(
     "--seed",
-    type=click.IntRange(0),
+    type=Whole(0),
     default=0,
     show_default=True,
     help="Order of the 'shuffled' scenario.",
@@ -185,7 +211,7 @@ def cli() -> None:
     "--out",
     "-o",
     "out_dir",
-    type=click.Path(path_type=Path),
+    type=PathArg(path_type=Path),
     default=Path("plots"),
     show_default=True,
     help="Folder for the chart and the trace.",
@@ -202,7 +228,7 @@ def cli() -> None:
 @click.option(
     "--trace",
     "trace_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathArg(dir_okay=False, path_type=Path),
     help="Where to write the trace JSON [default: next to the chart].",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the paths of the files written.")
@@ -261,11 +287,11 @@ def run(
 
 
 @cli.command()
-@click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("trace_file", type=PathArg(dir_okay=False, path_type=Path))
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathArg(dir_okay=False, path_type=Path),
     help="Chart file [default: the trace's path with the format's suffix].",
 )
 @click.option(
