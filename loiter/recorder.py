@@ -11,6 +11,7 @@ import contextlib
 import math
 import multiprocessing
 import os
+import pickle
 import threading
 import time
 from concurrent.futures import CancelledError, Future
@@ -70,7 +71,12 @@ class Recorded:
             value = self.fn(*args, **kwargs)
         except BaseException as exc:
             finished = now()
-            _attach(exc, [(started, finished, worker_name(self.caller_pid))])
+            timings = [(started, finished, worker_name(self.caller_pid))]
+            stand_in = _unportable(exc) if os.getpid() != self.caller_pid else None
+            if stand_in is not None:
+                _attach(stand_in, timings)
+                raise stand_in from None
+            _attach(exc, timings)
             raise
         finished = now()
         return value, started, finished, worker_name(self.caller_pid)
@@ -109,6 +115,19 @@ class RecordedChunk:
 
     def __setstate__(self, state: Recorded) -> None:
         self.recorded = state
+
+
+class UnpicklableError(Exception):
+    """Stands in for a worker's exception that could not travel back to the caller."""
+
+
+def _unportable(exc: BaseException) -> UnpicklableError | None:
+    """A stand-in for an exception the caller could not unpickle (that would break the pool)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return UnpicklableError(f"{describe(exc)} (the exception could not be pickled back)")
+    return None
 
 
 def _attach(exc: BaseException, timings: list[Timing]) -> None:

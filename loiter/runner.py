@@ -92,7 +92,7 @@ def run_one(scenario: Scenario, strategy: str, exp: Experiment) -> Run:
     run = traced.recording.freeze(**_meta(exp, scenario, strategy), error=error)
     broken = _broken(traced)
     if broken is not None:
-        raise RunStopped(f"a worker process died ({broken})", Trace([run]), False)
+        raise RunStopped(f"the process pool broke ({broken})", Trace([run]), False)
     return run
 
 

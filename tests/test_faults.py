@@ -131,7 +131,7 @@ def test_killed_worker_is_recorded_and_exits_1(tmp_path) -> None:
     assert proc.returncode == 1, err
     lines = err.splitlines()
     assert len(lines) == 1, err
-    assert "worker process died" in lines[0] and "BrokenProcessPool" in lines[0]
+    assert "process pool broke" in lines[0] and "BrokenProcessPool" in lines[0]
     assert "partial trace saved" in lines[0]
     (run,) = tracefile.load(tmp_path / "loiter-process-3w.json").runs
     assert run.error and run.error.startswith("BrokenProcessPool")
