@@ -76,7 +76,7 @@ class PathArg(click.Path):
 
 
 class Durations(click.ParamType):
-    """Comma-separated durations in units: ``3,1,2``."""
+    """Comma-separated durations in units: ``3,1,2``; ``0*1000`` repeats one (big runs)."""
 
     name = "n,n,..."
 
@@ -85,19 +85,30 @@ class Durations(click.ParamType):
             return value
         parts = [p.strip() for p in str(value).split(",")]
         if not any(parts):
-            self.fail("is empty (expected numbers like 3,1,2)", param, ctx)
-        if len(parts) > MAX_TASKS:
-            self.fail(f"has {len(parts)} durations (at most {MAX_TASKS})", param, ctx)
-        out = []
+            self.fail("is empty (expected numbers like 3,1,2 or 0*1000)", param, ctx)
+        out: list[float] = []
         for part in parts:
-            try:
-                number = float(part)
-            except ValueError:
-                self.fail(f"{part!r} is not a number (expected numbers like 3,1,2)", param, ctx)
-            if not math.isfinite(number) or not 0 <= number <= 3600:
-                self.fail(f"{part!r} is out of range (each duration 0 to 3600 units)", param, ctx)
-            out.append(int(number) if number.is_integer() else number)
+            number, times = self._repeat(part, param, ctx)
+            if len(out) + times > MAX_TASKS:
+                self.fail(f"has more than {MAX_TASKS} durations (at most {MAX_TASKS})", param, ctx)
+            out += [number] * times
         return tuple(out)
+
+    def _repeat(self, part: str, param: Any, ctx: Any) -> tuple[float, int]:
+        """``d`` or ``d*k``: the duration and how many tasks get it."""
+        text, _, times = part.partition("*")
+        try:
+            number = float(text)
+            count = int(times) if times else 1
+        except ValueError:
+            self.fail(
+                f"{part!r} is not a number (expected numbers like 3,1,2 or 0*1000)", param, ctx
+            )
+        if not math.isfinite(number) or not 0 <= number <= 3600:
+            self.fail(f"{part!r} is out of range (each duration 0 to 3600 units)", param, ctx)
+        if not 1 <= count <= MAX_TASKS:
+            self.fail(f"{part!r}: the repeat count must be 1 to {MAX_TASKS}", param, ctx)
+        return (int(number) if number.is_integer() else number), count
 
 
 class Names(click.ParamType):
@@ -190,7 +201,7 @@ def cli() -> None:
     "-d",
     type=Durations(),
     default=None,
-    help="One custom scenario instead, e.g. 3,1,2 (in units).",
+    help="One custom scenario instead, e.g. 3,1,2 or 0*1000 (in units).",
 )
 @click.option(
     "--seed",

@@ -13,7 +13,7 @@ from loiter.cli import main
 ACCEPTS_WORKERS = "1<=n<=1024"
 ACCEPTS_UNIT = "0 < seconds <= 60"
 ACCEPTS_DURATIONS = "each duration 0 to 3600 units"
-NUMBERS = "expected numbers like 3,1,2"
+NUMBERS = "expected numbers like 3,1,2 or 0*1000"
 
 # (argv, option named, what is accepted)
 BAD = [
@@ -49,6 +49,11 @@ BAD = [
     (["--durations", "nan"], "--durations", ACCEPTS_DURATIONS),
     (["--durations", "1,inf"], "--durations", ACCEPTS_DURATIONS),
     (["--durations", ",".join(["1"] * 100_001)], "--durations", "at most 100000"),
+    (["--durations", "0*100001"], "--durations", "repeat count must be 1 to 100000"),
+    (["--durations", "1,0*100000"], "--durations", "at most 100000"),
+    (["--durations", "1*0"], "--durations", "repeat count must be 1 to 100000"),
+    (["--durations", "1*x"], "--durations", NUMBERS),
+    (["--durations", "-1*3"], "--durations", ACCEPTS_DURATIONS),
     # names from fixed sets
     (["--executor", "gpu"], "--executor", "'thread', 'process'"),
     (["--executor", ""], "--executor", "'thread', 'process'"),

@@ -10,7 +10,7 @@ import pytest
 from loiter import tracefile
 from loiter.cli import main
 
-QUICK = ["--durations", "0,1", "--strategy", "map", "--unit", "0.01", "-q"]
+QUICK = ["--durations", "0,1*2", "--strategy", "map", "--unit", "0.01", "-q"]
 
 
 def cli(argv: list[str], capsys) -> tuple[int, str, str]:
@@ -26,7 +26,7 @@ def test_missing_output_folders_are_created(tmp_path, capsys) -> None:
     code, out, err = cli([*QUICK, "--out", str(out_dir), "--trace", str(trace)], capsys)
     assert code == 0, err
     assert out.splitlines() == [str(trace), str(out_dir / "loiter-thread-3w.png")]
-    assert [t.arg for t in tracefile.load(trace).runs[0].tasks] == [0, 1]
+    assert [t.arg for t in tracefile.load(trace).runs[0].tasks] == [0, 1, 1]
     # Atomic writes leave no temp files behind.
     assert sorted(p.name for p in out_dir.iterdir()) == ["loiter-thread-3w.png"]
     assert sorted(p.name for p in trace.parent.iterdir()) == ["t.json"]
