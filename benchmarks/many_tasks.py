@@ -28,8 +28,8 @@ def cli_run(tasks: int, out: str) -> tuple[float, int]:
     _, status, usage = os.wait4(proc.pid, 0)
     took = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{tasks} tasks through the CLI exited {proc.returncode}")
+    if proc.returncode != 0:  # e.g. killed for memory: a missed target, not a crash
+        return float("inf"), 0
     return took, usage.ru_maxrss * 1024  # Linux reports KiB
 
 
@@ -37,6 +37,8 @@ def measure() -> list[Result]:
     with tempfile.TemporaryDirectory() as out:
         small_s, small_rss = cli_run(SMALL, out)
         big_s, big_rss = cli_run(BIG, out)
+    if not big_rss:
+        return [Result("100k no-op tasks via CLI: wall time", big_s, 30.0, "s", "did not finish")]
     per_task = (big_rss - small_rss) / (BIG - SMALL)
     detail = f"peak RSS {small_rss / 2**20:.0f} MB at 10k, {big_rss / 2**20:.0f} MB at 100k"
     return [
