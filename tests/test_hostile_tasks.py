@@ -44,9 +44,9 @@ def test_import_error_in_the_task_is_recorded(executor_kind, strategy) -> None:
 
 def test_unpicklable_function_argument_and_result_on_processes() -> None:
     lam, _ = run("process", "as_completed", lambda x: x, [1])
-    assert (
-        lam.tasks[0].outcome == ERROR and "pickle" in lam.tasks[0].error
-    )  # type varies by version
+    # The exception type and verb differ between Python versions; the subject does not.
+    assert lam.tasks[0].outcome == ERROR and "local object" in lam.tasks[0].error
+    assert "<lambda>" in lam.tasks[0].error
     assert lam.tasks[0].started is None  # it never reached a worker
     arg, _ = run("process", "as_completed", h.one, [threading.Lock(), 2])
     assert [t.outcome for t in arg.tasks] == [ERROR, OK]
