@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from .params import Whole
 from .styles import LANES, STYLE_NAMES
 
 
@@ -48,7 +49,7 @@ def chart_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         choice("--lanes", LANES, "auto", "Rows: per task, per worker, or auto (above 40 tasks)."),
         click.option(
             "--dpi",
-            type=click.IntRange(30, 600),
+            type=Whole(30, 600),
             default=None,
             help="Resolution of PNG charts and animations [default: 120; 72 for GIF].",
         ),

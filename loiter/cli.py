@@ -7,7 +7,6 @@ errors are one line on stderr and exit 2; runtime errors one line and exit 1.
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,143 +15,29 @@ import click
 
 from .chartopts import ChartOptions, chart_options, open_in_viewer
 from .executors import EXECUTORS
-from .flags.cli import Number, flag_options, reject_flag_options, serve
+from .flags.cli import flag_options, reject_flag_options, serve
+from .params import (
+    MAX_TASKS,
+    MAX_WORKERS,
+    ArgList,
+    Durations,
+    Indices,
+    Names,
+    Number,
+    PathArg,
+    Seconds,
+    Whole,
+)
 from .scenarios import DEFAULT_SCENARIOS, SCENARIOS
 from .strategies import DEFAULT_STRATEGIES, STRATEGIES
 
 FORMATS = ("png", "svg", "pdf")
-MAX_WORKERS = 1024
-MAX_TASKS = 100_000
 
 
 class RuntimeFailure(click.ClickException):
     """A problem with the environment (files, folders), not with the command line."""
 
     exit_code = 1
-
-
-class Seconds(click.ParamType):
-    """A finite number of seconds greater than zero (NaN and inf are not durations)."""
-
-    name = "seconds"
-
-    def __init__(self, maximum: float, what: str = "seconds") -> None:
-        self.maximum = maximum
-        self.what = what
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> float:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number (expected {self.what} > 0)", param, ctx)
-        if not math.isfinite(number) or not 0 < number <= self.maximum:
-            self.fail(
-                f"{value!r} is out of range (expected 0 < {self.what} <= {self.maximum:g})",
-                param,
-                ctx,
-            )
-        return number
-
-
-class Durations(click.ParamType):
-    """Comma-separated durations in units: ``3,1,2``."""
-
-    name = "n,n,..."
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[float, ...]:
-        if isinstance(value, tuple):
-            return value
-        parts = [p.strip() for p in str(value).split(",")]
-        if not any(parts):
-            self.fail("is empty (expected numbers like 3,1,2)", param, ctx)
-        if len(parts) > MAX_TASKS:
-            self.fail(f"has {len(parts)} durations (at most {MAX_TASKS})", param, ctx)
-        out = []
-        for part in parts:
-            try:
-                number = float(part)
-            except ValueError:
-                self.fail(f"{part!r} is not a number (expected numbers like 3,1,2)", param, ctx)
-            if not math.isfinite(number) or not 0 <= number <= 3600:
-                self.fail(f"{part!r} is out of range (each duration 0 to 3600 units)", param, ctx)
-            out.append(int(number) if number.is_integer() else number)
-        return tuple(out)
-
-
-class Names(click.ParamType):
-    """Comma-separated names from a fixed set, order kept, duplicates dropped."""
-
-    name = "name,..."
-
-    def __init__(self, choices: tuple[str, ...]) -> None:
-        self.choices = choices
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[str, ...]:
-        if isinstance(value, tuple):
-            return value
-        names = [n.strip() for n in str(value).split(",") if n.strip()]
-        if not names:
-            self.fail(f"is empty (choose from {', '.join(self.choices)})", param, ctx)
-        for name in names:
-            if name not in self.choices:
-                self.fail(f"{name!r} is not one of {', '.join(self.choices)}", param, ctx)
-        return tuple(dict.fromkeys(names))
-
-
-class Indices(click.ParamType):
-    """Comma-separated task indices from 0: ``2,5``."""
-
-    name = "i,i,..."
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, ...]:
-        if isinstance(value, tuple):
-            return value
-        out = set()
-        for part in str(value).split(","):
-            try:
-                index = int(part.strip())
-            except ValueError:
-                self.fail(f"{part.strip()!r} is not a task index (expected 0,1,2,...)", param, ctx)
-            if not 0 <= index < MAX_TASKS:
-                self.fail(f"{index} is out of range (0 to {MAX_TASKS - 1})", param, ctx)
-            out.add(index)
-        return tuple(sorted(out))
-
-
-class ArgList(click.ParamType):
-    """Task arguments, comma-separated (``1,2,x``) or one per line from ``@file``."""
-
-    name = "a,a,...|@file"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[Any, ...]:
-        if isinstance(value, tuple):
-            return value
-        text = str(value)
-        if text.startswith("@"):
-            try:
-                parts = Path(text[1:]).read_text().splitlines()
-            except (OSError, UnicodeDecodeError) as exc:
-                self.fail(f"cannot read {text[1:]!r} ({getattr(exc, 'strerror', exc)})", param, ctx)
-        else:
-            parts = text.split(",")
-        args = tuple(_scalar(p.strip()) for p in parts if p.strip())
-        if not args:
-            self.fail("is empty (expected values like 1,2,3 or @file)", param, ctx)
-        if len(args) > MAX_TASKS:
-            self.fail(f"has {len(args)} values (at most {MAX_TASKS})", param, ctx)
-        return args
-
-
-def _scalar(text: str) -> Any:
-    """An int or a finite float when the text is one, else the text itself."""
-    for kind in (int, float):
-        try:
-            number = kind(text)
-        except ValueError:
-            continue
-        if math.isfinite(number):
-            return number
-    return text
 
 
 RUN_EXAMPLES = """
@@ -192,7 +77,7 @@ def cli() -> None:
 @click.option(
     "--workers",
     "-w",
-    type=click.IntRange(1, MAX_WORKERS),
+    type=Whole(1, MAX_WORKERS),
     default=3,
     show_default=True,
     help="Pool size (max_workers).",
@@ -225,11 +110,11 @@ def cli() -> None:
     "-d",
     type=Durations(),
     default=None,
-    help="One custom scenario instead, e.g. 3,1,2 (in units).",
+    help="One custom scenario instead, e.g. 3,1,2 or 0*1000 (in units).",
 )
 @click.option(
     "--seed",
-    type=click.IntRange(0),
+    type=Whole(0),
     default=0,
     show_default=True,
     help="Order of the 'shuffled' scenario, which tasks --error-rate fails; flags: server delays.",
@@ -246,7 +131,7 @@ def cli() -> None:
     "--out",
     "-o",
     "out_dir",
-    type=click.Path(path_type=Path),
+    type=PathArg(path_type=Path),
     default=Path("plots"),
     show_default=True,
     help="Folder for the chart and the trace.",
@@ -263,7 +148,7 @@ def cli() -> None:
 @click.option(
     "--trace",
     "trace_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathArg(dir_okay=False, path_type=Path),
     help="Where to write the trace JSON [default: next to the chart].",
 )
 # -- how results are consumed, which workload, what fails (issue 5) --
@@ -278,14 +163,14 @@ def cli() -> None:
 @click.option("--args", "task_args", type=ArgList(), help="Arguments for a module:function.")
 @click.option(
     "--chunksize",
-    type=click.IntRange(1, MAX_TASKS),
+    type=Whole(1, MAX_TASKS),
     default=1,
     show_default=True,
     help="map on process pools: calls sent to a worker together.",
 )
 @click.option(
     "--buffersize",
-    type=click.IntRange(1, MAX_TASKS),
+    type=Whole(1, MAX_TASKS),
     help="bounded: tasks submitted ahead of the consumer [default: --workers].",
 )
 @click.option(
@@ -373,7 +258,7 @@ def run(
     for folder in {chart_path.parent, trace_path.parent, *([flags.downloads] if flags else [])}:
         ensure_writable(folder)
 
-    from .runner import pool_broke, run_experiment
+    from .runner import RunStopped, pool_broke, run_experiment
     from .tables import Summaries, fidelity_table, task_table
 
     console = make_console(no_color)
@@ -403,14 +288,17 @@ def run(
         )
     # FORCE_COLOR makes rich treat a pipe as a terminal: colour yes, live frames no.
     live = not quiet and console.is_terminal and sys.stdout.isatty()
-    if flags is not None:
-        trace = flags.run(exp, console, quiet)
-    else:
-        trace = run_experiment(
-            exp,
-            on_run=None if quiet or live else lambda r: console.print(task_table(r)),
-            watch=live_watch(console, exp) if live else None,
-        )
+    try:
+        if flags is not None:
+            trace = flags.run(exp, console, quiet)
+        else:
+            trace = run_experiment(
+                exp,
+                on_run=None if quiet or live else lambda r: console.print(task_table(r)),
+                watch=live_watch(console, exp) if live else None,
+            )
+    except RunStopped as stopped:
+        save_partial(stopped, trace_path)
     if book and not as_json:
         print_book_log(trace)
     if not quiet:
@@ -596,16 +484,14 @@ cli.add_command(
 
 def output_option(what: str) -> Any:
     """``--output/-o FILE`` for commands that re-render a saved trace."""
-    return click.option(
-        "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help=what
-    )
+    return click.option("--output", "-o", type=PathArg(dir_okay=False, path_type=Path), help=what)
 
 
 cli.add_command(serve)
 
 
 @cli.command()
-@click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("trace_file", type=PathArg(dir_okay=False, path_type=Path))
 def log(trace_file: Path) -> None:
     """Print the book's text log of a saved trace, rebuilt from its timestamps.
 
@@ -617,7 +503,7 @@ def log(trace_file: Path) -> None:
 
 
 @cli.command()
-@click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("trace_file", type=PathArg(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--no-color", is_flag=True, help="No colours (NO_COLOR and FORCE_COLOR also work).")
 def summary(trace_file: Path, as_json: bool, no_color: bool) -> None:
@@ -678,7 +564,7 @@ def print_json(trace: Any) -> None:
 
 
 @cli.command()
-@click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("trace_file", type=PathArg(dir_okay=False, path_type=Path))
 @output_option("Chart file [default: the trace's path with the format's suffix].")
 @click.option(
     "--format",
@@ -709,7 +595,7 @@ def plot(
 
 
 @cli.command("animate")
-@click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("trace_file", type=PathArg(dir_okay=False, path_type=Path))
 @output_option("GIF file [default: the trace's path with .gif]; an MP4 beside it with ffmpeg.")
 @click.option(
     "--speed",
@@ -752,7 +638,7 @@ def write_animation(trace: Any, path: Path, speed: float, chart: ChartOptions) -
 
 
 @cli.command()
-@click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("trace_file", type=PathArg(dir_okay=False, path_type=Path))
 @click.option(
     "--to",
     "fmt",
@@ -763,7 +649,7 @@ def write_animation(trace: Any, path: Path, speed: float, chart: ChartOptions) -
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathArg(dir_okay=False, path_type=Path),
     help="File to write [default: the trace's path with .chrome.json or .csv].",
 )
 def export(trace_file: Path, fmt: str, output: Path | None) -> None:
@@ -812,6 +698,25 @@ def ensure_writable(folder: Path) -> None:
         probe.unlink()
     except OSError as exc:
         raise RuntimeFailure(f"{folder}: cannot write there ({exc.strerror})") from None
+
+
+class Stopped(click.ClickException):
+    """The run ended early; the partial trace is on disk (no chart: exit fast)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def save_partial(stopped: Any, trace_path: Path) -> None:
+    """Keep what was recorded before Ctrl-C or a dead worker, then stop with its exit code."""
+    from .tracefile import save
+
+    try:
+        saved = f"partial trace saved to {save(stopped.trace, trace_path)}"
+    except OSError as exc:
+        saved = f"partial trace NOT saved ({trace_path}: {exc.strerror})"
+    raise Stopped(f"{stopped.reason}; {saved}", 130 if stopped.interrupted else 1)
 
 
 def save_chart(

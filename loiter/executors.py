@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .workloads import stop_on_sigint
+
 EXECUTORS = ("thread", "process")
 
 
@@ -17,8 +19,17 @@ def make_executor(
     if kind == "thread":
         return cf.ThreadPoolExecutor(workers, initializer=initializer, initargs=initargs)
     if kind == "process":
-        return cf.ProcessPoolExecutor(workers, initializer=initializer, initargs=initargs)
+        return cf.ProcessPoolExecutor(
+            workers, initializer=_start_worker, initargs=(initializer, initargs)
+        )
     raise ValueError(f"unknown executor {kind!r} (choose from {', '.join(EXECUTORS)})")
+
+
+def _start_worker(initializer: Callable[..., Any] | None, initargs: tuple) -> None:
+    """Every worker process: Ctrl-C ends its loiter calls cleanly, then the caller's initializer."""
+    stop_on_sigint()
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def warm_up(executor: cf.Executor, workers: int, pause: float = 0.02) -> None:

@@ -11,6 +11,7 @@ import contextlib
 import math
 import multiprocessing
 import os
+import pickle
 import threading
 import time
 from array import array
@@ -102,7 +103,12 @@ class Recorded:
             finished = now()
             if sink is not None:
                 sink.put((FINISHED, finished, worker))
-            _attach(exc, [(started, finished, worker)])
+            timings = [(started, finished, worker)]
+            stand_in = _unportable(exc) if os.getpid() != self.caller_pid else None
+            if stand_in is not None:
+                _attach(stand_in, timings)
+                raise stand_in from None
+            _attach(exc, timings)
             raise
         finished = now()
         if sink is not None:
@@ -143,6 +149,19 @@ class RecordedChunk:
 
     def __setstate__(self, state: Recorded) -> None:
         self.recorded = state
+
+
+class UnpicklableError(Exception):
+    """Stands in for a worker's exception that could not travel back to the caller."""
+
+
+def _unportable(exc: BaseException) -> UnpicklableError | None:
+    """A stand-in for an exception the caller could not unpickle (that would break the pool)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return UnpicklableError(f"{describe(exc)} (the exception could not be pickled back)")
+    return None
 
 
 def _attach(exc: BaseException, timings: list[Timing]) -> None:

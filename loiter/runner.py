@@ -5,6 +5,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import contextlib
+import os
+import signal
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, nullcontext
@@ -19,7 +24,10 @@ from .schedule import ideal_run, ideal_schedule
 from .strategies import DEFAULT_STRATEGIES, POOLLESS, STRATEGIES, Options
 from .trace import Run, Trace
 from .traced import TracedExecutor
-from .workloads import Faults, check_importable, resolve, with_faults
+from .workloads import STOP, Faults, check_importable, resolve, with_faults
+
+# How long stopped workers get to end on their own before they are terminated.
+GRACE = 0.5
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,19 @@ class Experiment:
     fn: Callable[[Any], Any] | None = None
     options: Options = field(default_factory=Options)
     faults: Faults = field(default_factory=Faults)
+
+
+class RunStopped(Exception):
+    """The experiment ended early (Ctrl-C); ``trace`` holds every run so far.
+
+    The last run is the partial one, frozen from what its recording held.
+    """
+
+    def __init__(self, reason: str, trace: Trace, interrupted: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.trace = trace
+        self.interrupted = interrupted
 
 
 # Sees each run's live Recording as it starts (progress bars poll it).
@@ -63,7 +84,11 @@ def run_experiment(
     trace = Trace()
     for scenario in exp.scenarios:
         for strategy in exp.strategies:
-            run = run_one(scenario, strategy, exp, fn, watch, on_start)
+            try:
+                run = run_one(scenario, strategy, exp, fn, watch, on_start)
+            except RunStopped as stopped:
+                stopped.trace.runs[:0] = trace.runs
+                raise
             trace.runs.append(run)
             if on_run is not None:
                 on_run(run)
@@ -126,19 +151,27 @@ def run_one(
     watch: Watch | None = None,
     on_start: OnStart | None = None,
 ) -> Run:
-    """One scenario under one strategy; a failure the strategy raises is part of the run."""
+    """One scenario under one strategy; a failure the strategy raises is part of the run.
+
+    Ctrl-C stops the run: the pool is emptied at once and :class:`RunStopped`
+    carries the partial run. A worker process that dies breaks only this run's
+    pool (see :func:`pool_broke`); the next run gets a fresh one.
+    """
     task, args = with_faults(
         fn or exp.fn or resolve(exp.workload, exp.unit), scenario.args, exp.faults
     )
     poolless = strategy in POOLLESS
     error = None
+    STOP.clear()
     # Worker events for the live view: threads (and the caller) share the sink,
     # processes get it through the pool's initializer.
     events = live_events("thread" if poolless else exp.executor) if watch else None
     if poolless:
         set_live_sink(events)
     init = (set_live_sink, (events,)) if events is not None and not poolless else (None, ())
-    with InlineExecutor() if poolless else make_executor(exp.executor, exp.workers, *init) as pool:
+    pool = InlineExecutor() if poolless else make_executor(exp.executor, exp.workers, *init)
+    traced: TracedExecutor | None = None
+    try:
         if not poolless:
             warm_up(pool, exp.workers)
         traced = TracedExecutor(pool)
@@ -149,7 +182,19 @@ def run_one(
                 STRATEGIES[strategy](traced, task, args, exp.options)
             except Exception as exc:  # map raising at the failing index is a result, not a crash
                 error = describe(exc)
-    set_live_sink(None)
+    except KeyboardInterrupt:
+        stop_pool(pool)
+        partial = Trace([_freeze(traced, scenario, strategy, exp, "interrupted")] if traced else [])
+        raise RunStopped("interrupted", partial, True) from None
+    finally:
+        set_live_sink(None)
+    pool.shutdown(wait=True)
+    return _freeze(traced, scenario, strategy, exp, error)
+
+
+def _freeze(
+    traced: TracedExecutor, scenario: Scenario, strategy: str, exp: Experiment, error: str | None
+) -> Run:
     run = traced.recording.freeze(**run_meta(scenario, strategy, exp), error=error)
     if exp.faults:  # the tasks carried (arg, fault) pairs: the trace shows the argument
         for t in run.tasks:
@@ -183,8 +228,9 @@ def run_options(strategy: str, exp: Experiment) -> dict[str, Any]:
 
 
 def pool_broke(run: Run) -> bool:
-    """A worker process died: the pool is unusable and the run ended early."""
-    return bool(run.error) and run.error.startswith(BrokenProcessPool.__name__)
+    """A worker process died: the pool became unusable and the run ended early."""
+    broken = BrokenProcessPool.__name__
+    return any((e or "").startswith(broken) for e in (run.error, *(t.error for t in run.tasks)))
 
 
 def predict_experiment(exp: Experiment) -> Trace:
@@ -204,3 +250,20 @@ def predict_experiment(exp: Experiment) -> Trace:
             )
             trace.runs.append(ideal_run(ideal, args=scenario.args, **meta))
     return trace
+
+
+def stop_pool(pool: cf.Executor) -> None:
+    """Cancel what has not started, wake sleeping loiter calls, and leave no worker behind."""
+    STOP.set()  # thread workers share this process's Event
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:  # a terminal's Ctrl-C reaches them too; kill(1) of the parent does not
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGINT)
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + GRACE
+    for proc in procs:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():  # a user function that does not sleep on STOP
+            proc.kill()
+            proc.join()
+    pool.shutdown(wait=True)

@@ -24,6 +24,10 @@ class TraceError(ValueError):
     """A trace file that cannot be read; the message says why in one line."""
 
 
+# What the decoder raises on bad input; a bad byte inside a string surfaces as UnicodeDecodeError.
+_BAD_INPUT = (msgspec.DecodeError, RecursionError, UnicodeDecodeError)
+
+
 class _Header(msgspec.Struct):
     format: Any = None
     version: Any = None
@@ -44,14 +48,14 @@ def loads(data: bytes | str, source: str = "trace") -> Trace:
     """Parse and validate; any problem becomes one :class:`TraceError`."""
     try:
         header = msgspec.json.decode(data, type=_Header)
-    except (msgspec.DecodeError, RecursionError) as exc:
+    except _BAD_INPUT as exc:
         raise TraceError(f"{source}: not a loiter trace ({_first_line(exc)})") from None
     if header.format != FORMAT:
         raise TraceError(
-            f"{source}: not a loiter trace (format is {header.format!r}, expected {FORMAT!r})"
+            f"{source}: not a loiter trace (format is {_short(header.format)}, expected {FORMAT!r})"
         )
     if not isinstance(header.version, int) or isinstance(header.version, bool):
-        raise TraceError(f"{source}: version must be an integer, got {header.version!r}")
+        raise TraceError(f"{source}: version must be an integer, got {_short(header.version)}")
     if not 1 <= header.version <= VERSION:
         raise TraceError(
             f"{source}: trace version {header.version} is not supported "
@@ -59,7 +63,7 @@ def loads(data: bytes | str, source: str = "trace") -> Trace:
         )
     try:
         file = msgspec.json.decode(data, type=_File)
-    except (msgspec.DecodeError, RecursionError) as exc:
+    except _BAD_INPUT as exc:
         raise TraceError(f"{source}: {_first_line(exc)}") from None
     for r, run in enumerate(file.runs):
         _check_run(run, f"{source}: runs[{r}]")
@@ -76,8 +80,14 @@ def _check_run(run: Run, where: str) -> None:
         if task.outcome not in OUTCOMES:
             raise TraceError(
                 f"{where}.tasks[{t}].outcome must be one of {', '.join(OUTCOMES)}, "
-                f"got {task.outcome!r}"
+                f"got {_short(task.outcome)}"
             )
+
+
+def _short(value: Any) -> str:
+    """A value quoted in an error: whole if short, cut if a hostile file made it huge."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _first_line(exc: Exception) -> str:

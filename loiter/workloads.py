@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import pickle
 import random
+import signal
 import sys
 import threading
 import time
@@ -228,3 +229,12 @@ def with_faults(
     if not faults:
         return fn, args
     return Faulty(fn), list(zip(args, faults.plan(len(args))))
+
+
+def stop_on_sigint() -> None:
+    """Process-pool initializer: Ctrl-C wakes this worker's loiter calls instead of killing it.
+
+    The Event is set from a fresh thread: setting it inside the handler could
+    deadlock if the signal lands while this thread holds the Event's lock.
+    """
+    signal.signal(signal.SIGINT, lambda *_: threading.Thread(target=STOP.set).start())

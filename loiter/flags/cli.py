@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..params import Number, PathArg, Whole
 from .countries import COUNTRY_CODES, POP20_CC
 
 if TYPE_CHECKING:
@@ -54,26 +55,6 @@ class DelayRange(click.ParamType):
         if not 0 <= low <= high <= MAX_DELAY:
             self.fail(f"{value!r} is out of range (0 <= MIN <= MAX <= {MAX_DELAY:g})", param, ctx)
         return low, high
-
-
-class Number(click.ParamType):
-    """A finite number in a range (NaN and inf are neither rates nor durations)."""
-
-    name = "number"
-
-    def __init__(self, low: float, high: float, low_open: bool = False) -> None:
-        self.low, self.high, self.low_open = low, high, low_open
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> float:
-        expected = f"{self.low:g} {'<' if self.low_open else '<='} x <= {self.high:g}"
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number (expected {expected})", param, ctx)
-        low_ok = number > self.low if self.low_open else number >= self.low
-        if not (math.isfinite(number) and low_ok and number <= self.high):
-            self.fail(f"{value!r} is out of range (expected {expected})", param, ctx)
-        return number
 
 
 class CountryCodes(click.ParamType):
@@ -116,10 +97,10 @@ def flag_options(f: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--all", "all_countries", is_flag=True, help="Flags: every ISO country code."
             ),
-            click.option("--limit", type=click.IntRange(1), help="Flags: only the first N."),
+            click.option("--limit", type=Whole(1), help="Flags: only the first N."),
             click.option(
                 "--downloads",
-                type=click.Path(file_okay=False, path_type=Path),
+                type=PathArg(file_okay=False, path_type=Path),
                 default=Path("downloads"),
                 show_default=True,
                 help="Flags: folder for the downloaded GIFs.",
@@ -222,7 +203,7 @@ def report(run: Run) -> str:
 @click.option(
     "--port",
     "-p",
-    type=click.IntRange(0, 65535),
+    type=Whole(0, 65535),
     default=8001,
     show_default=True,
     help="TCP port on 127.0.0.1 (0 picks a free one).",
@@ -235,9 +216,7 @@ def report(run: Run) -> str:
     show_default=True,
     help="Share of requests answered 503 (seeded by --seed).",
 )
-@click.option(
-    "--seed", type=click.IntRange(0), default=0, show_default=True, help="Seed of delays/errors."
-)
+@click.option("--seed", type=Whole(0), default=0, show_default=True, help="Seed of delays/errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
 def serve(port: int, delay: tuple[float, float], error_rate: float, seed: int, quiet: bool) -> None:
     """Serve flag GIFs on 127.0.0.1 with injected latency and errors, until Ctrl-C.

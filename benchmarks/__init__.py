@@ -1,0 +1,1 @@
+"""Benchmarks with targets: ``python -m benchmarks`` prints the table and writes results.json."""

@@ -1,0 +1,147 @@
+"""Run every benchmark, print measured figures beside their targets, write results.json.
+
+    python -m benchmarks [--quick] [--skip NAME,...] [--json benchmarks/results.json]
+
+Each ratio is measured side by side in the same run (both sides interleaved),
+so load on a shared machine hits both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .result import Result
+
+HERE = Path(__file__).resolve().parent
+
+
+def overhead(quick: bool) -> list[Result]:
+    from .overhead import measure, memory_per_task
+
+    tasks = 5_000 if quick else 20_000
+    results = []
+    for kind, target in (("thread", 1.15), ("process", 1.05)):
+        raw, traced = measure(kind, tasks, 3 if quick else 5)
+        detail = f"{traced:.3f} s traced vs {raw:.3f} s raw, {tasks} tasks"
+        results.append(
+            Result(f"recording overhead, {kind} pool", traced / raw, target, "x", detail)
+        )
+    per_task = memory_per_task(tasks)
+    results.append(Result("memory per recorded task", per_task, 500, "B/task"))
+    return results
+
+
+def fidelity(quick: bool) -> list[Result]:
+    from .fidelity import measure
+
+    return measure(rounds=1 if quick else 3)
+
+
+def tracefile_io(quick: bool) -> list[Result]:
+    from .tracefile_io import measure
+
+    return measure(repeat=1 if quick else 3)
+
+
+def startup(quick: bool) -> list[Result]:
+    from .startup import measure
+
+    return measure(repeat=3 if quick else 10)
+
+
+def rendering(quick: bool) -> list[Result]:
+    """The pictures' own benchmark (benchmarks/render_scale.py), when it is there."""
+    try:
+        from fixtures import many_tasks  # render_scale puts tests/ on sys.path
+
+        from .render_scale import best_of, ours
+    except ImportError:
+        return []
+    results = []
+    for n, target in ((10_000, 0.5), (100_000, 3.0)):
+        run = many_tasks(n, workers=8, strategy="map")
+        for lanes in ("tasks", "workers"):
+            took = best_of(1 if quick else 3, lambda: ours(run, lanes))  # noqa: B023
+            results.append(Result(f"render {n} tasks, {lanes} rows", took, target, "s"))
+    return results
+
+
+def many_tasks_cli(quick: bool) -> list[Result]:
+    from .many_tasks import measure
+
+    return measure()
+
+
+BENCHMARKS: dict[str, Callable[[bool], list[Result]]] = {
+    "overhead": overhead,
+    "fidelity": fidelity,
+    "tracefile": tracefile_io,
+    "startup": startup,
+    "rendering": rendering,
+    "many": many_tasks_cli,
+}
+
+
+def machine() -> dict[str, object]:
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "system": f"{platform.system()} {platform.release()}",
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def show(result: Result) -> str:
+    value = (
+        f"{result.measured:.2f}{result.unit}"
+        if result.unit == "x"
+        else (f"{result.measured:.3g} {result.unit}")
+    )
+    target = f"<= {result.target:g}{result.unit if result.unit == 'x' else ' ' + result.unit}"
+    verdict = "met" if result.met else "MISSED"
+    return f"{result.name:<48} {value:>12} {target:>14}  {verdict:<7} {result.detail}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke test)")
+    parser.add_argument("--skip", default="", help=f"comma-separated: {', '.join(BENCHMARKS)}")
+    parser.add_argument("--json", type=Path, default=HERE / "results.json")
+    args = parser.parse_args()
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    unknown = skip - set(BENCHMARKS)
+    if unknown:
+        parser.error(
+            f"--skip: unknown {', '.join(sorted(unknown))} (choose from {', '.join(BENCHMARKS)})"
+        )
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    info = machine()
+    print(f"loiter-viz benchmarks: Python {info['python']}, {info['cpus']} CPUs, {info['system']}")
+    print(f"{'benchmark':<48} {'measured':>12} {'target':>14}  verdict")
+    results: list[Result] = []
+    for name, bench in BENCHMARKS.items():
+        if name in skip:
+            continue
+        for result in bench(args.quick):
+            print(show(result), flush=True)
+            results.append(result)
+    met = sum(r.met for r in results)
+    print(f"{met} of {len(results)} targets met")
+    from loiter.atomic import write_atomic
+
+    payload = {"machine": info, "results": [r.as_dict() for r in results]}
+    write_atomic(args.json, json.dumps(payload, indent=1).encode() + b"\n")
+    print(f"written: {args.json}")
+
+
+if __name__ == "__main__":
+    main()
