@@ -206,6 +206,11 @@ def cli() -> None:
     help="Where to write the trace JSON [default: next to the chart].",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the paths of the files written.")
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    help="With --executor dask: use this running cluster instead of a local one.",
+)
 def run(
     workers: int,
     executor: str,
@@ -218,12 +223,20 @@ def run(
     fmt: str,
     trace_path: Path | None,
     quiet: bool,
+    scheduler: str | None,
 ) -> None:
     """Run loiter through a pool under each strategy, then draw and save what happened."""
     from .scenarios import custom, preset
 
     if durations is not None and scenarios:
         raise click.UsageError("use either --durations or --scenario, not both")
+    if executor != "dask" and (scheduler or "dask_native" in strategy):
+        raise click.UsageError("--scheduler and --strategy dask_native need --executor dask")
+    if executor == "dask":
+        from .dask_executor import INSTALL_HINT, available
+
+        if not available():
+            raise click.UsageError(INSTALL_HINT)
     chosen = (
         [custom(durations)]
         if durations
@@ -241,7 +254,7 @@ def run(
     from .tables import summary_table, task_table
 
     console = Console()
-    exp = Experiment(chosen, strategy, executor, workers, unit)
+    exp = Experiment(chosen, strategy, executor, workers, unit, scheduler=scheduler)
     if not quiet:
         total = len(chosen) * len(strategy)
         console.print(

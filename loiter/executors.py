@@ -5,14 +5,19 @@ from __future__ import annotations
 import concurrent.futures as cf
 import time
 
-EXECUTORS = ("thread", "process")
+EXECUTORS = ("thread", "process", "dask")
 
 
-def make_executor(kind: str, workers: int) -> cf.Executor:
+def make_executor(kind: str, workers: int, scheduler: str | None = None) -> cf.Executor:
+    """A fresh pool; ``scheduler`` (dask only) connects to a running cluster instead."""
     if kind == "thread":
         return cf.ThreadPoolExecutor(max_workers=workers)
     if kind == "process":
         return cf.ProcessPoolExecutor(max_workers=workers)
+    if kind == "dask":
+        from .dask_executor import DaskPool  # optional extra: import only when asked
+
+        return DaskPool(workers, scheduler)
     raise ValueError(f"unknown executor {kind!r} (choose from {', '.join(EXECUTORS)})")
 
 

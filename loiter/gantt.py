@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from .clocks import clock_note
 from .trace import CANCELLED, ERROR, TIMED_OUT, UNDELIVERED, Run, Trace, worker_labels
 
 if TYPE_CHECKING:
@@ -188,6 +189,8 @@ def plot_gantt(
             fontsize=8,
             color=FAILED,
         )
+    if note := clock_note(run):
+        ax.text(0.99, 0.98, note, transform=ax.transAxes, ha="right", va="top", fontsize=8)
     return ax
 
 

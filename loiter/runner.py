@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -28,10 +28,16 @@ class Experiment:
     workload: str = "loiter"
     # The task function (picklable for process pools); None means loiter at ``unit``.
     fn: Callable[[Any], Any] | None = None
+    scheduler: str | None = None  # dask: address of a running cluster
 
 
 def run_experiment(exp: Experiment, on_run: Callable[[Run], None] | None = None) -> Trace:
     """Run the grid scenarios x strategies in order; ``on_run`` sees each run as it ends."""
+    if exp.executor == "dask" and exp.scheduler is None:
+        from .dask_executor import local_cluster
+
+        with local_cluster(exp.workers) as address:
+            return run_experiment(replace(exp, scheduler=address), on_run)
     trace = Trace()
     for scenario in exp.scenarios:
         for strategy in exp.strategies:
@@ -46,7 +52,7 @@ def run_one(scenario: Scenario, strategy: str, exp: Experiment) -> Run:
     """One scenario under one strategy; a failure the strategy raises is part of the run."""
     fn = exp.fn or partial(loiter, unit=exp.unit)
     error = None
-    with make_executor(exp.executor, exp.workers) as pool:
+    with make_executor(exp.executor, exp.workers, exp.scheduler) as pool:
         warm_up(pool, exp.workers)
         traced = TracedExecutor(pool)
         try:
@@ -61,4 +67,5 @@ def run_one(scenario: Scenario, strategy: str, exp: Experiment) -> Run:
         unit=exp.unit,
         workload=exp.workload,
         error=error,
+        options=dict(getattr(pool, "trace_options", {})),
     )

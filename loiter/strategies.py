@@ -31,8 +31,16 @@ def run_as_completed(ex: TracedExecutor, fn: Callable[[Any], Any], args: Sequenc
             continue
 
 
+def run_dask_native(ex: TracedExecutor, fn: Callable[[Any], Any], args: Sequence[Any]) -> None:
+    """Dask's ``client.map`` + ``distributed.as_completed`` (needs ``--executor dask``)."""
+    from .dask_executor import run_dask_native as native
+
+    native(ex, fn, args)
+
+
 STRATEGIES: dict[str, Strategy] = {
     "map": run_map,
     "as_completed": run_as_completed,
+    "dask_native": run_dask_native,
 }
 DEFAULT_STRATEGIES = ("map", "as_completed")
