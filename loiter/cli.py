@@ -262,7 +262,12 @@ def run(
             f"unit {unit:g}s",
             highlight=False,
         )
-    trace = run_experiment(exp, on_run=None if quiet else lambda r: console.print(task_table(r)))
+    try:
+        trace = run_experiment(
+            exp, on_run=None if quiet else lambda r: console.print(task_table(r))
+        )
+    except OSError as exc:  # e.g. a --scheduler nobody listens on
+        raise RuntimeFailure(f"--executor {executor}: {exc}") from exc
     if not quiet:
         console.print(summary_table(trace))
     write_outputs(trace, chart_path, trace_path, fmt)

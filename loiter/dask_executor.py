@@ -21,6 +21,7 @@ from .recorder import Recorded, _attach, now
 
 INSTALL_HINT = "--executor dask needs Dask: pip install 'loiter-viz[dask]'"
 ROUND_TRIPS = 8
+CONNECT_TIMEOUT = "10s"  # an unreachable --scheduler fails in seconds, not half a minute
 
 
 class MissingExtra(RuntimeError):
@@ -116,7 +117,7 @@ class DaskPool(cf.Executor):
         if scheduler is None:
             self.cluster = start_local_cluster(workers)
             scheduler = self.cluster.scheduler_address
-        self.client = _distributed().Client(scheduler)
+        self.client = _distributed().Client(scheduler, timeout=CONNECT_TIMEOUT)
         self.client.wait_for_workers(1 if self.cluster is None else workers)
         self.executor = self.client.get_executor(pure=False)
         self.clock: dict[str, dict[str, float]] = {}
@@ -137,9 +138,7 @@ class DaskPool(cf.Executor):
             samples.append((t0, readings, time.time_ns()))
         self.clock = best_offsets(samples)
         wall_minus_perf = time.time_ns() - now()
-        self._shift = {
-            w: round(c["offset"] * 1e9) + wall_minus_perf for w, c in self.clock.items()
-        }
+        self._shift = {w: round(c["offset"] * 1e9) + wall_minus_perf for w, c in self.clock.items()}
         self._shift[""] = wall_minus_perf  # a worker that joined later: assume no offset
         return self.clock
 
@@ -192,4 +191,3 @@ def run_dask_native(ex: Any, fn: Callable[[Any], Any], args: Sequence[Any]) -> N
         got = now()
         rec.blocked.append((ask, got, slot.index))
         rec.deliver(slot, pack, got)
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 
@@ -20,3 +21,11 @@ def fail_on_two(n: int, unit: float = 0.05) -> int:
 
 def clock_now(_: object = None) -> int:
     return time.perf_counter_ns()
+
+
+def die_on_two(n: int, unit: float = 0.05) -> int:
+    """Sleeps n units like loiter; the call with n == 2 kills its worker process."""
+    time.sleep(n * unit)
+    if n == 2:
+        os._exit(1)
+    return n * 10
