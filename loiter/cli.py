@@ -202,6 +202,11 @@ def cli() -> None:
 @click.option("--log", "book", is_flag=True, help="Print the book's text log, rebuilt from events.")
 @click.option("--json", "as_json", is_flag=True, help="Print only the summary, as JSON, on stdout.")
 @click.option("--no-color", is_flag=True, help="No colours (NO_COLOR and FORCE_COLOR also work).")
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    help="With --executor dask: use this running cluster instead of a local one.",
+)
 @flag_options
 def run(
     workers: int,
@@ -230,6 +235,7 @@ def run(
     book: bool,
     as_json: bool,
     no_color: bool,
+    scheduler: str | None,
     **flag_opts: Any,
 ) -> None:
     """Run loiter through a pool under each strategy, then draw and save what happened."""
@@ -237,6 +243,7 @@ def run(
 
     if task_args is not None and (durations is not None or scenarios):
         raise click.UsageError("use either --args or --durations/--scenario, not both")
+    check_dask(executor, strategy, scheduler)
     flags = None
     if workload == "flags":
         from .flags.cli import plan
@@ -278,6 +285,7 @@ def run(
         faults=None
         if flags
         else faults(chosen, strategy, executor, fail_at, error_rate, seed, crash_at),
+        scheduler=scheduler,
     )
     if not quiet:
         total = len(chosen) * len(strategy)
@@ -299,6 +307,8 @@ def run(
             )
     except RunStopped as stopped:
         save_partial(stopped, trace_path)
+    except OSError as exc:  # e.g. a --scheduler nobody listens on
+        raise RuntimeFailure(f"--executor {executor}: {exc}") from exc
     if book and not as_json:
         print_book_log(trace)
     if not quiet:
@@ -316,6 +326,17 @@ def run(
             f"a worker process died and broke the pool in {', '.join(broken)} "
             "(BrokenProcessPool); the trace and chart show what was lost"
         )
+
+
+def check_dask(executor: str, strategy: tuple[str, ...], scheduler: str | None) -> None:
+    """Dask options need the dask executor, and the dask executor needs the extra."""
+    if executor != "dask" and (scheduler or "dask_native" in strategy):
+        raise click.UsageError("--scheduler and --strategy dask_native need --executor dask")
+    if executor == "dask":
+        from .dask_executor import INSTALL_HINT, available
+
+        if not available():
+            raise click.UsageError(INSTALL_HINT)
 
 
 def choose_scenarios(
@@ -345,6 +366,7 @@ def experiment(
     consumer_delay: float | None = None,
     timeout: float | None = None,
     faults: Any = None,
+    scheduler: str | None = None,
 ) -> Any:
     """The Experiment the options describe; the workload is imported and checked here."""
     from .runner import Experiment
@@ -368,7 +390,16 @@ def experiment(
         timeout=timeout,
     )
     return Experiment(
-        chosen, strategy, executor, workers, unit, workload, fn, options, faults or Faults()
+        chosen,
+        strategy,
+        executor,
+        workers,
+        unit,
+        workload,
+        fn,
+        options,
+        faults or Faults(),
+        scheduler,
     )
 
 

@@ -9,19 +9,28 @@ from typing import Any
 
 from .workloads import stop_on_sigint
 
-EXECUTORS = ("thread", "process")
+EXECUTORS = ("thread", "process", "dask")
 
 
 def make_executor(
-    kind: str, workers: int, initializer: Callable[..., Any] | None = None, initargs: tuple = ()
+    kind: str,
+    workers: int,
+    initializer: Callable[..., Any] | None = None,
+    initargs: tuple = (),
+    scheduler: str | None = None,
 ) -> cf.Executor:
-    """A fresh pool; ``initializer`` runs in each worker (the live view's event queue)."""
+    """A fresh pool; ``initializer`` runs in each thread or process worker (the live
+    view's event queue); ``scheduler`` (dask only) connects to a running cluster."""
     if kind == "thread":
         return cf.ThreadPoolExecutor(workers, initializer=initializer, initargs=initargs)
     if kind == "process":
         return cf.ProcessPoolExecutor(
             workers, initializer=_start_worker, initargs=(initializer, initargs)
         )
+    if kind == "dask":
+        from .dask_executor import DaskPool  # optional extra: import only when asked
+
+        return DaskPool(workers, scheduler)
     raise ValueError(f"unknown executor {kind!r} (choose from {', '.join(EXECUTORS)})")
 
 

@@ -25,6 +25,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import offset_copy
 
+from .clocks import clock_note
 from .styles import LANES, LIGHT, Style, get_style
 from .trace import (
     CANCELLED,
@@ -745,6 +746,18 @@ def _decorate(ax: Axes, run: Run, summary: Summary, st: Style, title: str | None
             fontsize=9 * st.scale,
             color=color,
             gid=gid,
+        )
+    if note := clock_note(run):  # a cluster's clocks: say when they blur what is shown
+        ax.text(
+            0.99,
+            0.98,
+            note,
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=8 * st.scale,
+            color=st.stall,
+            gid="clock-note",
         )
 
 

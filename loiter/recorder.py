@@ -240,6 +240,11 @@ class Recording:
         slot.result = value if type(value) in _PLAIN else jsonable(value)
         slot.future = None
 
+    def deliver(self, slot: Slot, pack: tuple[Any, int, int, str], got: int) -> None:
+        """The caller has a worker's ``(value, started, finished, worker)`` pack."""
+        slot.timing = pack[1:]
+        self.delivered(slot, pack[0], got)
+
     def fail(self, slot: Slot, exc: BaseException, got: int) -> None:
         """The caller got an exception instead of this task's value."""
         slot.raised = exc

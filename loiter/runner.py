@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .executors import EXECUTORS, InlineExecutor, make_executor, warm_up
@@ -44,6 +44,7 @@ class Experiment:
     fn: Callable[[Any], Any] | None = None
     options: Options = field(default_factory=Options)
     faults: Faults = field(default_factory=Faults)
+    scheduler: str | None = None  # dask: address of a running cluster
 
 
 class RunStopped(Exception):
@@ -78,6 +79,11 @@ def run_experiment(
     Raises WorkloadError before running anything if worker processes could
     not import the task function.
     """
+    if exp.executor == "dask" and exp.scheduler is None:
+        from .dask_executor import local_cluster
+
+        with local_cluster(exp.workers) as address:
+            return run_experiment(replace(exp, scheduler=address), on_run, watch, on_start)
     fn = exp.fn or resolve(exp.workload, exp.unit)
     if exp.executor == "process" and any(s not in POOLLESS for s in exp.strategies):
         check_importable(fn)
@@ -169,7 +175,11 @@ def run_one(
     if poolless:
         set_live_sink(events)
     init = (set_live_sink, (events,)) if events is not None and not poolless else (None, ())
-    pool = InlineExecutor() if poolless else make_executor(exp.executor, exp.workers, *init)
+    pool = (
+        InlineExecutor()
+        if poolless
+        else make_executor(exp.executor, exp.workers, *init, exp.scheduler)
+    )
     traced: TracedExecutor | None = None
     try:
         if not poolless:
@@ -195,7 +205,9 @@ def run_one(
 def _freeze(
     traced: TracedExecutor, scenario: Scenario, strategy: str, exp: Experiment, error: str | None
 ) -> Run:
-    run = traced.recording.freeze(**run_meta(scenario, strategy, exp), error=error)
+    meta = run_meta(scenario, strategy, exp)
+    meta["options"].update(getattr(traced.inner, "trace_options", {}))  # e.g. clock offsets
+    run = traced.recording.freeze(**meta, error=error)
     if exp.faults:  # the tasks carried (arg, fault) pairs: the trace shows the argument
         for t in run.tasks:
             t.arg = jsonable(scenario.args[t.index])

@@ -204,6 +204,15 @@ def run_sequential(
         opts.consume()
 
 
+def run_dask_native(
+    ex: TracedExecutor, fn: Callable[..., Any], args: Sequence[Any], opts: Options = PLAIN
+) -> None:
+    """Dask's ``client.map`` + ``distributed.as_completed`` (needs ``--executor dask``)."""
+    from .dask_executor import run_dask_native as native
+
+    native(ex, fn, args, opts)
+
+
 STRATEGIES: dict[str, Strategy] = {
     "map": run_map,
     "as_completed": run_as_completed,
@@ -211,7 +220,12 @@ STRATEGIES: dict[str, Strategy] = {
     "callbacks": run_callbacks,
     "bounded": run_bounded,
     "sequential": run_sequential,
+    "dask_native": run_dask_native,
 }
 DEFAULT_STRATEGIES = ("map", "as_completed")
 # Strategies that run every task in the caller, with no pool.
 POOLLESS = ("sequential",)
+# Strategies that need one kind of executor (the others work with any).
+NEEDS_EXECUTOR = {"dask_native": "dask"}
+# What any thread or process pool can run (and the simulator predicts).
+PORTABLE = tuple(s for s in STRATEGIES if s not in NEEDS_EXECUTOR)

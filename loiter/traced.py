@@ -199,6 +199,7 @@ def _default_meta(inner: cf.Executor) -> dict[str, Any]:
         "workers": getattr(inner, "_max_workers", 1),
         "unit": 1.0,
         "workload": "custom",
+        "options": dict(getattr(inner, "trace_options", {})),  # e.g. a cluster's clock offsets
     }
 
 

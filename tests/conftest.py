@@ -15,3 +15,9 @@ UNIT = 0.05  # seconds per duration unit: short, but far above scheduling noise
 @pytest.fixture(params=["thread", "process"])
 def executor_kind(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Dask's tests run last: importing distributed changes how exceptions pickle in this
+    process and leaves threads behind, which later fork()ed process pools inherit."""
+    items.sort(key=lambda item: item.module is not None and item.module.__name__ == "test_dask")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 
@@ -27,4 +28,11 @@ def io_timeout_on_two(n: int, unit: float = 0.05) -> int:
     time.sleep(n * unit)
     if n == 2:
         raise TimeoutError("server did not answer")
+
+
+def die_on_two(n: int, unit: float = 0.05) -> int:
+    """Sleeps n units like loiter; the call with n == 2 kills its worker process."""
+    time.sleep(n * unit)
+    if n == 2:
+        os._exit(1)
     return n * 10

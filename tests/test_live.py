@@ -132,7 +132,5 @@ def test_board_states_from_worker_events_then_from_the_done_future() -> None:
     rows = board.rows()
     assert [r.state for r in rows] == [RUNNING, HELD, PENDING]
     assert (rows[1].worker, rows[1].finished) == ("w2", 0.3)
-    value, *timing = slots[1].future.result()
-    slots[1].timing = tuple(timing)
-    rec.delivered(slots[1], value, origin + 4 * 10**8)
+    rec.deliver(slots[1], slots[1].future.result(), origin + 4 * 10**8)
     assert board.rows(1, 2)[0].state == DELIVERED and board.rows(1, 2)[0].delivered == 0.4

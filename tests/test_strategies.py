@@ -17,7 +17,7 @@ from loiter import tracefile
 from loiter.runner import Experiment, pool_broke, run_experiment, run_one
 from loiter.scenarios import Scenario
 from loiter.schedule import ideal_for
-from loiter.strategies import STRATEGIES, Options
+from loiter.strategies import PORTABLE, Options
 from loiter.trace import CANCELLED, ERROR, OK, TIMED_OUT, UNDELIVERED, Trace
 from loiter.traced import TracedExecutor
 from loiter.workloads import Faults, spin, spin_rate
@@ -41,7 +41,7 @@ SHAPING = {
 }
 
 
-@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize("strategy", PORTABLE)
 def test_every_strategy_follows_its_ideal_schedule(executor_kind: str, strategy: str) -> None:
     run = run_one(MIXED, strategy, experiment(executor_kind, strategy, options=SHAPING[strategy]))
     ideal = ideal_for(run)
@@ -241,10 +241,10 @@ def plain_spin_speedup() -> float:
 def test_predicted_trace_has_every_strategy() -> None:
     from loiter.runner import predict_experiment
 
-    exp = Experiment([MIXED], list(STRATEGIES), "process", 2, UNIT)
+    exp = Experiment([MIXED], list(PORTABLE), "process", 2, UNIT)
     trace = predict_experiment(exp)
     assert isinstance(trace, Trace)
-    assert [r.strategy for r in trace] == list(STRATEGIES)
+    assert [r.strategy for r in trace] == list(PORTABLE)
     seq = trace.runs[-1]
     assert seq.executor == "caller" and seq.summary().makespan == pytest.approx(9 * UNIT)
 
