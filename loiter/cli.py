@@ -287,6 +287,182 @@ def plot(trace_file: Path, output: Path | None, fmt: str | None) -> None:
     click.echo(save_chart(trace, output, fmt))
 
 
+class WorkerCounts(click.ParamType):
+    """Worker counts: ``1-8``, ``1,2,4`` or both (``1-4,8``)."""
+
+    name = "range"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> list[int]:
+        from .sweep import parse_workers
+
+        if isinstance(value, list):
+            return value
+        try:
+            counts = parse_workers(str(value))
+        except ValueError as exc:
+            self.fail(f"{exc} (expected e.g. 1-8 or 1,2,4)", param, ctx)
+        if counts[-1] > MAX_WORKERS:
+            self.fail(f"{counts[-1]} is more than {MAX_WORKERS} workers", param, ctx)
+        return counts
+
+
+@cli.command()
+@click.option(
+    "--workers",
+    "-w",
+    type=WorkerCounts(),
+    default="1-4",
+    show_default=True,
+    help="Worker counts to sweep, e.g. 1-8 or 1,2,4.",
+)
+@click.option(
+    "--executor",
+    "-e",
+    type=Names(EXECUTORS),
+    default="thread,process",
+    show_default=True,
+    help="Executors (comma-separated).",
+)
+@click.option(
+    "--workload",
+    type=click.Choice(("loiter", "spin")),
+    default="loiter",
+    show_default=True,
+    help="loiter sleeps (I/O-like); spin burns CPU (shows the GIL).",
+)
+@click.option(
+    "--strategy",
+    "-s",
+    type=Names(tuple(STRATEGIES)),
+    default=",".join(DEFAULT_STRATEGIES),
+    show_default=True,
+    help=f"Strategies (comma-separated: {', '.join(STRATEGIES)}).",
+)
+@click.option(
+    "--scenario",
+    type=click.Choice(SCENARIOS),
+    default=None,
+    help="Preset durations [default: 3,1,2,1,3,1,2,1].",
+)
+@click.option("--durations", "-d", type=Durations(), default=None, help="Custom durations.")
+@click.option(
+    "--repeat",
+    "-r",
+    type=click.IntRange(1, 100),
+    default=1,
+    show_default=True,
+    help="Runs per grid point (bands show min-max).",
+)
+@click.option(
+    "--unit",
+    "-u",
+    type=Seconds(60.0),
+    default=0.1,
+    show_default=True,
+    help="Seconds per duration unit.",
+)
+@click.option(
+    "--out",
+    "-o",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("plots"),
+    show_default=True,
+    help="Folder for the chart and the trace.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="png",
+    show_default=True,
+    help="Chart file format.",
+)
+def sweep(
+    workers: list[int],
+    executor: tuple[str, ...],
+    workload: str,
+    strategy: tuple[str, ...],
+    scenario: str | None,
+    durations: tuple[float, ...] | None,
+    repeat: int,
+    unit: float,
+    out_dir: Path,
+    fmt: str,
+) -> None:
+    """Run a grid of worker counts x executors x strategies; chart how it scales.
+
+    \b
+    Example (the GIL in one picture):
+      loiter-viz sweep --workload spin --workers 1-4 --repeat 3 --unit 0.05
+    """
+    from .scenarios import Scenario, custom, preset
+    from .sweep import SWEEP_ARGS, Sweep
+
+    if durations is not None and scenario:
+        raise click.UsageError("use either --durations or --scenario, not both")
+    chosen = (
+        custom(durations)
+        if durations
+        else preset(scenario)
+        if scenario
+        else Scenario("mixed", SWEEP_ARGS)
+    )
+    ensure_writable(out_dir)
+    grid = Sweep(chosen, workers, executor, strategy, workload, unit, repeat)
+    trace = run_with_progress(grid)
+    stem = f"sweep-{workload}-{workers[0]}-{workers[-1]}w"
+    write_outputs(trace, out_dir / f"{stem}.{fmt}", out_dir / f"{stem}.json", fmt, sweep=True)
+
+
+def run_with_progress(grid: Any) -> Any:
+    """The sweep with a rich progress bar (runs done / total, ETA) on stderr."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from .sweep import run_sweep
+
+    columns = (
+        *Progress.get_default_columns()[:1],
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        bar = progress.add_task("sweep", total=grid.total)
+
+        def advance(run: Any) -> None:
+            progress.update(
+                bar, advance=1, description=f"{run.executor} x{run.workers} {run.strategy}"
+            )
+
+        return run_sweep(grid, on_run=advance)
+
+
+@cli.command()
+@click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
+def advise(trace_file: Path) -> None:
+    """Replay a trace's task durations under other strategies and worker counts.
+
+    \b
+    Example:
+      loiter-viz advise plots/loiter-thread-3w.json
+    """
+    from rich.console import Console
+
+    from .advise import ASSUMPTIONS, advice_table
+    from .advise import advise as advise_trace
+
+    console = Console()
+    for advice in advise_trace(load_trace(trace_file)):
+        console.print(advice_table(advice))
+        console.print(f"[bold]Advice:[/] {advice.recommendation}", highlight=False)
+        for warning in advice.warnings:
+            console.print(f"[bold red]Warning:[/] {warning}", highlight=False)
+    console.print("[dim]Assumes: " + "; ".join(ASSUMPTIONS) + ".[/]", highlight=False)
+
+
 def load_trace(path: Path) -> Any:
     """Load a trace file, turning any problem into a one-line runtime error."""
     from .tracefile import TraceError, load
@@ -313,17 +489,21 @@ def ensure_writable(folder: Path) -> None:
         raise RuntimeFailure(f"{folder}: cannot write there ({exc.strerror})") from None
 
 
-def save_chart(trace: Any, path: Path, fmt: str) -> Path:
+def save_chart(trace: Any, path: Path, fmt: str, sweep: bool = False) -> Path:
     from .atomic import write_atomic
     from .gantt import figure_for, render
 
+    if sweep:
+        from .sweepplot import sweep_figure as figure_for
     try:
         return write_atomic(path, render(figure_for(trace), fmt))
     except OSError as exc:
         raise RuntimeFailure(f"{path}: cannot write chart ({exc.strerror})") from None
 
 
-def write_outputs(trace: Any, chart_path: Path, trace_path: Path, fmt: str) -> None:
+def write_outputs(
+    trace: Any, chart_path: Path, trace_path: Path, fmt: str, sweep: bool = False
+) -> None:
     """The trace first (it is the data), then the chart; print each path."""
     from .tracefile import save
 
@@ -331,7 +511,7 @@ def write_outputs(trace: Any, chart_path: Path, trace_path: Path, fmt: str) -> N
         click.echo(save(trace, trace_path))
     except OSError as exc:
         raise RuntimeFailure(f"{trace_path}: cannot write trace ({exc.strerror})") from None
-    click.echo(save_chart(trace, chart_path, fmt))
+    click.echo(save_chart(trace, chart_path, fmt, sweep))
 
 
 def main(argv: list[str] | None = None) -> None:

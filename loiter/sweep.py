@@ -1,0 +1,127 @@
+"""Sweeps: the same scenario over a grid of worker counts, executors and strategies.
+
+One run answers "what happened"; a sweep answers "how does it scale". Every run
+of the grid goes into one Trace (``Run.options["repeat"]`` tells repeats apart),
+so the chart is a pure function of the file.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any
+
+from .runner import Experiment, run_one
+from .scenarios import Scenario
+from .trace import Run, Summary, Trace
+from .workloads import loiter
+
+# Mixed durations, more tasks than a small pool: scaling and ordering stalls both show.
+SWEEP_ARGS = (3, 1, 2, 1, 3, 1, 2, 1)
+SWEEP_WORKLOADS = ("loiter", "spin")
+
+# The three numbers a sweep chart plots, as Summary attribute -> axis label.
+METRICS = {
+    "makespan": "makespan",
+    "first_result": "time to first result",
+    "total_stall": "total ordering stall",
+}
+
+
+def spin(n: float, unit: float = 1.0, loops_per_second: float = 1e7) -> float:
+    """CPU-bound work worth ``n`` units when it has a core to itself (holds the GIL)."""
+    total = 0
+    for i in range(int(n * unit * loops_per_second)):
+        total += i
+    return n * 10
+
+
+def calibrate_spin(probe: float = 0.05) -> float:
+    """Loops per second of :func:`spin`'s loop on this machine, alone on one core."""
+    loops = 100_000
+    while True:
+        t0 = time.perf_counter()
+        spin(1, 1.0, loops)
+        elapsed = time.perf_counter() - t0
+        if elapsed >= probe:
+            return loops / elapsed
+        loops *= 2
+
+
+def workload_fn(workload: str, unit: float) -> Callable[[Any], Any]:
+    """The task function for a workload name (picklable: a partial of a module function)."""
+    if workload == "loiter":
+        return partial(loiter, unit=unit)
+    if workload == "spin":
+        return partial(spin, unit=unit, loops_per_second=calibrate_spin())
+    raise ValueError(f"unknown workload {workload!r} (choose from {', '.join(SWEEP_WORKLOADS)})")
+
+
+def parse_workers(text: str) -> list[int]:
+    """``1-8`` or ``1,2,4`` (or both: ``1-4,8``) into sorted distinct counts >= 1."""
+    counts: set[int] = set()
+    for part in (p.strip() for p in text.split(",")):
+        lo, sep, hi = part.partition("-")
+        if not lo.isdigit() or (sep and not hi.isdigit()):
+            raise ValueError(f"{part!r} is not a count or a range like 1-8")
+        first, last = int(lo), int(hi) if sep else int(lo)
+        if first < 1 or last < first:
+            raise ValueError(f"{part!r} is not a range of counts >= 1 like 1-8")
+        counts.update(range(first, last + 1))
+    return sorted(counts)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """The grid: every executor x strategy x worker count, ``repeat`` times."""
+
+    scenario: Scenario
+    workers: Sequence[int]
+    executors: Sequence[str]
+    strategies: Sequence[str]
+    workload: str = "loiter"
+    unit: float = 0.1
+    repeat: int = 1
+
+    @property
+    def total(self) -> int:
+        return len(self.workers) * len(self.executors) * len(self.strategies) * self.repeat
+
+
+def run_sweep(sweep: Sweep, on_run: Callable[[Run], None] | None = None) -> Trace:
+    """Run the grid, repeats outermost so slow drifts in machine load spread over all points."""
+    fn = workload_fn(sweep.workload, sweep.unit)
+    base = Experiment([sweep.scenario], (), unit=sweep.unit, workload=sweep.workload, fn=fn)
+    trace = Trace()
+    for rep in range(sweep.repeat):
+        for executor in sweep.executors:
+            for workers in sweep.workers:
+                for strategy in sweep.strategies:
+                    exp = replace(base, executor=executor, workers=workers)
+                    run = run_one(sweep.scenario, strategy, exp)
+                    run.options["repeat"] = rep
+                    trace.runs.append(run)
+                    if on_run is not None:
+                        on_run(run)
+    return trace
+
+
+Series = dict[tuple[str, str], dict[int, list[Summary]]]
+
+
+def series(trace: Trace) -> Series:
+    """Summaries grouped by (executor, strategy), then by worker count: what the chart draws."""
+    out: Series = defaultdict(lambda: defaultdict(list))
+    for run in trace:
+        out[(run.executor, run.strategy)][run.workers].append(run.summary())
+    return {key: dict(sorted(by_w.items())) for key, by_w in out.items()}
+
+
+def speedup(trace: Trace, executor: str, strategy: str, lo: int, hi: int) -> float:
+    """Best makespan at ``lo`` workers over best at ``hi``: > 1 means more workers helped."""
+    by_w = series(trace)[(executor, strategy)]
+    best = {w: min(s.makespan or 0.0 for s in by_w[w]) for w in (lo, hi)}
+    return best[lo] / best[hi]
