@@ -7,7 +7,6 @@ Threads are solid, processes dashed, so the GIL story reads even in grey.
 
 from __future__ import annotations
 
-import os
 import statistics
 from typing import TYPE_CHECKING
 
@@ -66,11 +65,10 @@ def sweep_figure(trace: Trace, *, title: str | None = None) -> Figure:
         ax.xaxis.get_major_locator().set_params(integer=True)
     if trace.runs:
         first = trace.runs[0]
-        cores = os.cpu_count() or 1
         fig.suptitle(
             title
-            or f"{first.workload} ({first.scenario}, unit {first.unit:g}s) on {cores} "
-            "cores: median and min-max of repeats",
+            or f"{first.workload} ({first.scenario}, unit {first.unit:g}s): "
+            "median and min-max of repeats",
             fontsize=FONT + 3,
             fontweight="bold",
         )
