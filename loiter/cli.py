@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -21,6 +22,7 @@ from .strategies import DEFAULT_STRATEGIES, STRATEGIES
 FORMATS = ("png", "svg", "pdf")
 MAX_WORKERS = 1024
 MAX_TASKS = 100_000
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class RuntimeFailure(click.ClickException):
@@ -94,6 +96,49 @@ class Names(click.ParamType):
         return tuple(dict.fromkeys(names))
 
 
+strategy_option = click.option(
+    "--strategy",
+    "-s",
+    type=Names(tuple(STRATEGIES)),
+    default=",".join(DEFAULT_STRATEGIES),
+    show_default=True,
+    help=f"How results are consumed (comma-separated: {', '.join(STRATEGIES)}).",
+)
+
+
+def unit_option(default: float) -> Callable[[F], F]:
+    return click.option(
+        "--unit",
+        "-u",
+        type=Seconds(60.0),
+        default=default,
+        show_default=True,
+        help="Seconds per duration unit.",
+    )
+
+
+def output_options(command: F) -> F:
+    """``--out DIR`` and ``--format``: where and how a command writes its chart and trace."""
+    command = click.option(
+        "--format",
+        "-f",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="png",
+        show_default=True,
+        help="Chart file format.",
+    )(command)
+    return click.option(
+        "--out",
+        "-o",
+        "out_dir",
+        type=click.Path(path_type=Path),
+        default=Path("plots"),
+        show_default=True,
+        help="Folder for the chart and the trace.",
+    )(command)
+
+
 RUN_EXAMPLES = """
 \b
 Examples:
@@ -144,14 +189,7 @@ def cli() -> None:
     show_default=True,
     help="Where the tasks run.",
 )
-@click.option(
-    "--strategy",
-    "-s",
-    type=Names(tuple(STRATEGIES)),
-    default=",".join(DEFAULT_STRATEGIES),
-    show_default=True,
-    help=f"How results are consumed (comma-separated: {', '.join(STRATEGIES)}).",
-)
+@strategy_option
 @click.option(
     "--scenario",
     "scenarios",
@@ -173,32 +211,8 @@ def cli() -> None:
     show_default=True,
     help="Order of the 'shuffled' scenario.",
 )
-@click.option(
-    "--unit",
-    "-u",
-    type=Seconds(60.0),
-    default=0.5,
-    show_default=True,
-    help="Seconds per duration unit.",
-)
-@click.option(
-    "--out",
-    "-o",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path("plots"),
-    show_default=True,
-    help="Folder for the chart and the trace.",
-)
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="png",
-    show_default=True,
-    help="Chart file format.",
-)
+@unit_option(0.5)
+@output_options
 @click.option(
     "--trace",
     "trace_path",
@@ -330,14 +344,7 @@ class WorkerCounts(click.ParamType):
     show_default=True,
     help="loiter sleeps (I/O-like); spin burns CPU (shows the GIL).",
 )
-@click.option(
-    "--strategy",
-    "-s",
-    type=Names(tuple(STRATEGIES)),
-    default=",".join(DEFAULT_STRATEGIES),
-    show_default=True,
-    help=f"Strategies (comma-separated: {', '.join(STRATEGIES)}).",
-)
+@strategy_option
 @click.option(
     "--scenario",
     type=click.Choice(SCENARIOS),
@@ -353,32 +360,8 @@ class WorkerCounts(click.ParamType):
     show_default=True,
     help="Runs per grid point (bands show min-max).",
 )
-@click.option(
-    "--unit",
-    "-u",
-    type=Seconds(60.0),
-    default=0.1,
-    show_default=True,
-    help="Seconds per duration unit.",
-)
-@click.option(
-    "--out",
-    "-o",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path("plots"),
-    show_default=True,
-    help="Folder for the chart and the trace.",
-)
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="png",
-    show_default=True,
-    help="Chart file format.",
-)
+@unit_option(0.1)
+@output_options
 def sweep(
     workers: list[int],
     executor: tuple[str, ...],
