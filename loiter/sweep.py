@@ -7,6 +7,7 @@ so the chart is a pure function of the file.
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -121,7 +122,13 @@ def series(trace: Trace) -> Series:
 
 
 def speedup(trace: Trace, executor: str, strategy: str, lo: int, hi: int) -> float:
-    """Best makespan at ``lo`` workers over best at ``hi``: > 1 means more workers helped."""
-    by_w = series(trace)[(executor, strategy)]
-    best = {w: min(s.makespan or 0.0 for s in by_w[w]) for w in (lo, hi)}
-    return best[lo] / best[hi]
+    """Makespan at ``lo`` workers over makespan at ``hi``: > 1 means more workers helped.
+
+    Paired within each repeat (the two runs ran seconds apart, so a burst of
+    load elsewhere on the machine hits both) and the median over repeats.
+    """
+    by_rep: dict[int, dict[int, float]] = defaultdict(dict)
+    for run in trace:
+        if (run.executor, run.strategy) == (executor, strategy) and run.workers in (lo, hi):
+            by_rep[run.options.get("repeat", 0)][run.workers] = run.summary().makespan or 0.0
+    return statistics.median(m[lo] / m[hi] for m in by_rep.values() if lo in m and hi in m)
