@@ -8,8 +8,9 @@ errors are one line on stderr and exit 2; runtime errors one line and exit 1.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -27,17 +28,62 @@ from .params import (
     PathArg,
     Seconds,
     Whole,
+    WorkerCounts,
 )
 from .scenarios import DEFAULT_SCENARIOS, SCENARIOS
 from .strategies import DEFAULT_STRATEGIES, STRATEGIES
 
 FORMATS = ("png", "svg", "pdf")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class RuntimeFailure(click.ClickException):
     """A problem with the environment (files, folders), not with the command line."""
 
     exit_code = 1
+
+
+strategy_option = click.option(
+    "--strategy",
+    "-s",
+    type=Names(tuple(STRATEGIES)),
+    default=",".join(DEFAULT_STRATEGIES),
+    show_default=True,
+    help=f"How results are consumed (comma-separated: {', '.join(STRATEGIES)}).",
+)
+
+
+def unit_option(default: float) -> Callable[[F], F]:
+    return click.option(
+        "--unit",
+        "-u",
+        type=Seconds(60.0),
+        default=default,
+        show_default=True,
+        help="Seconds per duration unit.",
+    )
+
+
+def output_options(command: F) -> F:
+    """``--out DIR`` and ``--format``: where and how a command writes its chart and trace."""
+    command = click.option(
+        "--format",
+        "-f",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="png",
+        show_default=True,
+        help="Chart file format.",
+    )(command)
+    return click.option(
+        "--out",
+        "-o",
+        "out_dir",
+        type=PathArg(path_type=Path),
+        default=Path("plots"),
+        show_default=True,
+        help="Folder for the chart and the trace.",
+    )(command)
 
 
 RUN_EXAMPLES = """
@@ -90,14 +136,7 @@ def cli() -> None:
     show_default=True,
     help="Where the tasks run.",
 )
-@click.option(
-    "--strategy",
-    "-s",
-    type=Names(tuple(STRATEGIES)),
-    default=",".join(DEFAULT_STRATEGIES),
-    show_default=True,
-    help=f"How results are consumed (comma-separated: {', '.join(STRATEGIES)}).",
-)
+@strategy_option
 @click.option(
     "--scenario",
     "scenarios",
@@ -119,32 +158,8 @@ def cli() -> None:
     show_default=True,
     help="Order of the 'shuffled' scenario, which tasks --error-rate fails; flags: server delays.",
 )
-@click.option(
-    "--unit",
-    "-u",
-    type=Seconds(60.0),
-    default=0.5,
-    show_default=True,
-    help="Seconds per duration unit.",
-)
-@click.option(
-    "--out",
-    "-o",
-    "out_dir",
-    type=PathArg(path_type=Path),
-    default=Path("plots"),
-    show_default=True,
-    help="Folder for the chart and the trace.",
-)
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="png",
-    show_default=True,
-    help="Chart file format.",
-)
+@unit_option(0.5)
+@output_options
 @click.option(
     "--trace",
     "trace_path",
@@ -705,6 +720,149 @@ def export(trace_file: Path, fmt: str, output: Path | None) -> None:
         raise RuntimeFailure(f"{output}: cannot write export ({exc.strerror})") from None
 
 
+@cli.command()
+@click.option(
+    "--workers",
+    "-w",
+    type=WorkerCounts(),
+    default="1-4",
+    show_default=True,
+    help="Worker counts to sweep, e.g. 1-8 or 1,2,4.",
+)
+@click.option(
+    "--executor",
+    "-e",
+    type=Names(EXECUTORS),
+    default="thread,process",
+    show_default=True,
+    help="Executors (comma-separated).",
+)
+@click.option(
+    "--workload",
+    metavar="loiter|spin|flags|MOD:FN",
+    default="loiter",
+    show_default=True,
+    help="loiter sleeps (I/O-like), spin burns CPU (shows the GIL), flags downloads from a "
+    "local server (its 20 countries), or module:function called with each duration.",
+)
+@strategy_option
+@click.option(
+    "--scenario",
+    type=click.Choice(SCENARIOS),
+    default=None,
+    help="Preset durations [default: 3,1,2,1,3,1,2,1].",
+)
+@click.option("--durations", "-d", type=Durations(), default=None, help="Custom durations.")
+@click.option(
+    "--repeat",
+    "-r",
+    type=click.IntRange(1, 100),
+    default=1,
+    show_default=True,
+    help="Runs per grid point (bands show min-max).",
+)
+@unit_option(0.1)
+@output_options
+def sweep(
+    workers: list[int],
+    executor: tuple[str, ...],
+    workload: str,
+    strategy: tuple[str, ...],
+    scenario: str | None,
+    durations: tuple[float, ...] | None,
+    repeat: int,
+    unit: float,
+    out_dir: Path,
+    fmt: str,
+) -> None:
+    """Run a grid of worker counts x executors x strategies; chart how it scales.
+
+    \b
+    Example (the GIL in one picture):
+      loiter-viz sweep --workload spin --workers 1-4 --repeat 3 --unit 0.05
+    """
+    from dataclasses import replace
+
+    from .scenarios import Scenario, custom, preset
+    from .sweep import SWEEP_ARGS, Sweep
+    from .workloads import WorkloadError, resolve
+
+    if durations is not None and scenario:
+        raise click.UsageError("use either --durations or --scenario, not both")
+    chosen = (
+        custom(durations)
+        if durations
+        else preset(scenario)
+        if scenario
+        else Scenario("mixed", SWEEP_ARGS)
+    )
+    ensure_writable(out_dir)
+    if "dask" in executor:
+        check_dask("dask", strategy, None)
+    grid = Sweep(chosen, workers, executor, strategy, workload, unit, repeat)
+    if workload == "flags":
+        from .flags.cli import default_plan
+
+        flags = default_plan(out_dir / "downloads")
+        with flags.task() as fn:
+            trace = run_with_progress(replace(grid, scenario=flags.scenario, fn=fn))
+    else:
+        try:
+            trace = run_with_progress(replace(grid, fn=resolve(workload, unit)))
+        except WorkloadError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--workload'") from None
+    name = workload if workload.isidentifier() else "custom"
+    stem = f"sweep-{name}-{workers[0]}-{workers[-1]}w"
+    write_outputs(trace, out_dir / f"{stem}.{fmt}", out_dir / f"{stem}.json", fmt, sweep=True)
+
+
+def run_with_progress(grid: Any) -> Any:
+    """The sweep with a rich progress bar (runs done / total, ETA) on stderr."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from .sweep import run_sweep
+
+    columns = (
+        *Progress.get_default_columns()[:1],
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        bar = progress.add_task("sweep", total=grid.total)
+
+        def advance(run: Any) -> None:
+            progress.update(
+                bar, advance=1, description=f"{run.executor} x{run.workers} {run.strategy}"
+            )
+
+        return run_sweep(grid, on_run=advance)
+
+
+@cli.command()
+@click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
+def advise(trace_file: Path) -> None:
+    """Replay a trace's task durations under other strategies and worker counts.
+
+    \b
+    Example:
+      loiter-viz advise plots/loiter-thread-3w.json
+    """
+    from rich.console import Console
+
+    from .advise import ASSUMPTIONS, advice_table
+    from .advise import advise as advise_trace
+
+    console = Console()
+    for advice in advise_trace(load_trace(trace_file)):
+        console.print(advice_table(advice))
+        console.print(f"[bold]Advice:[/] {advice.recommendation}", highlight=False)
+        for warning in advice.warnings:
+            console.print(f"[bold red]Warning:[/] {warning}", highlight=False)
+    console.print("[dim]Assumes: " + "; ".join(ASSUMPTIONS) + ".[/]", highlight=False)
+
+
 def load_trace(path: Path) -> Any:
     """Load a trace file, turning any problem into a one-line runtime error."""
     from .tracefile import TraceError, load
@@ -758,8 +916,10 @@ def save_chart(
     *,
     ideal: bool = False,
     title: str | None = None,
+    sweep: bool = False,
 ) -> Path:
-    """Draw and write atomically; ``ideal`` adds the ideal schedule as ghost outlines."""
+    """Draw and write atomically; ``ideal`` adds the ideal schedule as ghost outlines,
+    ``sweep`` draws a sweep's scaling lines instead of Gantt panels."""
     from .atomic import write_atomic
     from .gantt import figure_for, render
 
@@ -767,7 +927,14 @@ def save_chart(
     ideal_for = None
     if ideal:
         from .schedule import ideal_for
-    figure = figure_for(trace, title=title, style=chart.style, lanes=chart.lanes, ideal=ideal_for)
+    if sweep:
+        from .sweepplot import sweep_figure
+
+        figure = sweep_figure(trace, title=title)
+    else:
+        figure = figure_for(
+            trace, title=title, style=chart.style, lanes=chart.lanes, ideal=ideal_for
+        )
     try:
         written = write_atomic(path, render(figure, fmt, dpi=chart.dpi or 120))
     except OSError as exc:
@@ -787,6 +954,7 @@ def write_outputs(
     ideal: bool = False,
     title: str | None = None,
     echo: bool = True,
+    sweep: bool = False,
 ) -> None:
     """The trace first (it is the data), then the chart; print each path unless told not to."""
     from .tracefile import save
@@ -795,7 +963,7 @@ def write_outputs(
         saved = save(trace, trace_path)
     except OSError as exc:
         raise RuntimeFailure(f"{trace_path}: cannot write trace ({exc.strerror})") from None
-    written = save_chart(trace, chart_path, fmt, chart, ideal=ideal, title=title)
+    written = save_chart(trace, chart_path, fmt, chart, ideal=ideal, title=title, sweep=sweep)
     if echo:
         click.echo(saved)
         click.echo(written)

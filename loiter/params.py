@@ -195,3 +195,22 @@ class Number(click.ParamType):
         if not (math.isfinite(number) and low_ok and number <= self.high):
             self.fail(f"{value!r} is out of range (expected {expected})", param, ctx)
         return number
+
+
+class WorkerCounts(click.ParamType):
+    """Worker counts: ``1-8``, ``1,2,4`` or both (``1-4,8``)."""
+
+    name = "range"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> list[int]:
+        from .sweep import parse_workers
+
+        if isinstance(value, list):
+            return value
+        try:
+            counts = parse_workers(str(value))
+        except ValueError as exc:
+            self.fail(f"{exc} (expected e.g. 1-8 or 1,2,4)", param, ctx)
+        if counts[-1] > MAX_WORKERS:
+            self.fail(f"{counts[-1]} is more than {MAX_WORKERS} workers", param, ctx)
+        return counts

@@ -178,6 +178,13 @@ def plan(seed: int, error_rate: float, **opts: Any) -> FlagsPlan:
     return FlagsPlan(countries, behaviour, opts["downloads"], opts["http_timeout"] or 10.0)
 
 
+def default_plan(downloads: Path) -> FlagsPlan:
+    """The book's 20 countries from a server with the default delays and no errors."""
+    from .server import Behaviour
+
+    return FlagsPlan(POP20_CC, Behaviour(DEFAULT_DELAY, 0.0, 0), downloads, 10.0)
+
+
 def reject_flag_options(ctx: click.Context, opts: dict[str, Any]) -> None:
     """Flags options given for another workload are a mistake worth one line."""
     given = [

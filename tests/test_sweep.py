@@ -1,0 +1,149 @@
+"""Sweeps: the chapter's classic results must show in direction, on tiny units."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+
+import pytest
+from conftest import UNIT
+
+from loiter.cli import main
+from loiter.scenarios import Scenario
+from loiter.sweep import Sweep, parse_workers, run_sweep, series, speedup
+from loiter.sweepplot import sweep_figure
+from loiter.workloads import spin, spin_rate
+
+EVEN = Scenario("even", (1, 1, 1, 1))
+
+
+def test_parse_workers_ranges_and_lists() -> None:
+    assert parse_workers("1-4") == [1, 2, 3, 4]
+    assert parse_workers("1,2,4") == [1, 2, 4]
+    assert parse_workers("1-2,8,2") == [1, 2, 8]
+    for bad in ("0-3", "4-1", "x", "1-", ""):
+        with pytest.raises(ValueError):
+            parse_workers(bad)
+
+
+def test_loiter_threads_scale_with_workers() -> None:
+    """Sleeping (I/O-like) tasks: 4 equal tasks take ~1/4 of the time on 4 threads."""
+    trace = run_sweep(Sweep(EVEN, [1, 4], ["thread"], ["map"], "loiter", UNIT))
+    assert speedup(trace, "thread", "map", 1, 4) > 2.5
+
+
+@pytest.mark.slow
+def test_spin_threads_flat_processes_scale() -> None:
+    """CPU-bound spin: the GIL keeps 2 threads as slow as 1; 2 processes use both cores.
+
+    Median of 5 paired repeats, and up to 3 sweeps: the machine is shared, and
+    a spell with two free cores is what shows that processes *can* scale;
+    threads must stay flat in every sweep.
+    """
+    grid = Sweep(EVEN, [1, 2], ["thread", "process"], ["map"], "spin", 0.05, repeat=5)
+    speedups = []
+    for _ in range(3):
+        trace = run_sweep(grid)
+        assert len(trace) == grid.total == 20
+        assert sorted(r.options["repeat"] for r in trace) == [r for r in range(5) for _ in range(4)]
+        threads = speedup(trace, "thread", "map", 1, 2)
+        processes = speedup(trace, "process", "map", 1, 2)
+        assert threads < 1.25, f"2 threads ran {threads:.2f}x faster than 1"
+        speedups.append(processes)
+        if processes > threads + 0.25:
+            return
+    raw = raw_process_speedup()
+    if raw < 1.25:
+        pytest.skip(f"no two free cores now: even a bare process pool ran only {raw:.2f}x faster")
+    pytest.fail(f"2 processes never clearly beat threads: {speedups}; a bare pool: {raw:.2f}x")
+
+
+def raw_process_speedup() -> float:
+    """The same spin work on a bare pool of 1 and then 2 processes: can this machine scale now?"""
+    work = partial(spin, unit=0.05, rate=spin_rate())
+    times = {}
+    for workers in (1, 2):
+        with ProcessPoolExecutor(workers) as pool:
+            list(pool.map(time.sleep, [0.02] * workers))
+            t0 = time.perf_counter()
+            list(pool.map(work, EVEN.args))
+            times[workers] = time.perf_counter() - t0
+    return times[1] / times[2]
+
+
+def test_series_groups_repeats_and_figure_draws_bands() -> None:
+    grid = Sweep(
+        Scenario("s", (2, 1)), [1, 2], ["thread"], ["map", "as_completed"], "loiter", UNIT, repeat=2
+    )
+    trace = run_sweep(grid)
+    groups = series(trace)
+    assert set(groups) == {("thread", "map"), ("thread", "as_completed")}
+    assert all(len(v) == 2 for by_w in groups.values() for v in by_w.values())
+    # map on one worker holds nothing; as_completed's first result comes before map's at 2 workers
+    assert groups[("thread", "as_completed")][2][0].first_result < UNIT * 1.6
+    fig = sweep_figure(trace)
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == [
+        "makespan",
+        "time to first result",
+        "total ordering stall",
+    ]
+    for ax in axes:
+        assert len(ax.lines) == 2  # one per (executor, strategy)
+        assert len(ax.collections) == 2  # one min-max band each
+        assert list(ax.lines[0].get_xdata()) == [1, 2]
+        assert ax.title.get_fontsize() >= 14
+
+
+def test_cli_sweep_writes_one_trace_and_chart(tmp_path, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(
+            [
+                "sweep",
+                "-w",
+                "1-2",
+                "-e",
+                "thread",
+                "-d",
+                "2,1",
+                "-u",
+                str(UNIT),
+                "-r",
+                "2",
+                "-o",
+                str(tmp_path),
+            ]
+        )
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out.split()
+    assert out == [
+        str(tmp_path / "sweep-loiter-1-2w.json"),
+        str(tmp_path / "sweep-loiter-1-2w.png"),
+    ]
+    data = json.loads((tmp_path / "sweep-loiter-1-2w.json").read_text())
+    runs = data["runs"]
+    assert len(runs) == 2 * 2 * 2
+    assert {(r["workers"], r["strategy"], r["options"]["repeat"]) for r in runs} == {
+        (w, s, r) for w in (1, 2) for s in ("map", "as_completed") for r in (0, 1)
+    }
+    assert (tmp_path / "sweep-loiter-1-2w.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["-w", "4-1"], "--workers"),
+        (["-w", "0"], "--workers"),
+        (["-e", "gpu"], "--executor"),
+        (["--workload", "nap"], "--workload"),
+        (["--scenario", "book", "-d", "1,2"], "either --durations or --scenario"),
+    ],
+)
+def test_cli_sweep_bad_input_is_one_line_exit_2(args, needle, tmp_path, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["sweep", *args, "-o", str(tmp_path)])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err
