@@ -9,7 +9,7 @@ from pathlib import Path
 
 from loiter import tracefile
 from loiter.trace import Trace
-from loiter.traced import TracedExecutor
+from loiter.tracing import TracedExecutor
 
 from .overhead import noop
 from .result import Result

@@ -1,14 +1,40 @@
 """loiter-viz: see when concurrent.futures tasks are submitted, started, finished and delivered.
 
 The public API is small and stable; everything else is an implementation detail.
+Names are imported on first use (PEP 562), so ``loiter-viz --help`` and
+``import loiter`` do not pay for the runner, rich or concurrent.futures up front.
 """
 
-from .runner import run
-from .trace import Blocked, Run, Summary, Task, Trace
-from .traced import TracedExecutor, TracedFuture, as_completed, traced, wait
-from .tracefile import TraceError, load, save
-from .workloads import loiter
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .runner import run
+    from .trace import Blocked, Run, Summary, Task, Trace
+    from .tracefile import TraceError, load, save
+    from .tracing import TracedExecutor, TracedFuture, as_completed, traced, wait
+    from .workloads import loiter
+
+# public name -> the module that defines it
+_WHERE = {
+    "run": "runner",
+    "Blocked": "trace",
+    "Run": "trace",
+    "Summary": "trace",
+    "Task": "trace",
+    "Trace": "trace",
+    "TracedExecutor": "tracing",
+    "TracedFuture": "tracing",
+    "as_completed": "tracing",
+    "traced": "tracing",
+    "wait": "tracing",
+    "TraceError": "tracefile",
+    "load": "tracefile",
+    "save": "tracefile",
+    "loiter": "workloads",
+}
 __all__ = [
     "Blocked",
     "Run",
@@ -26,3 +52,15 @@ __all__ = [
     "traced",
     "wait",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'loiter' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return [*globals(), *__all__]

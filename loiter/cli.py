@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import click
 
 from .chartopts import ChartOptions, chart_options, open_in_viewer
-from .executors import EXECUTORS
 from .flags.cli import flag_options, reject_flag_options, serve
+from .names import DEFAULT_STRATEGIES, EXECUTORS, STRATEGY_NAMES
 from .params import (
     MAX_TASKS,
     MAX_WORKERS,
@@ -31,7 +31,6 @@ from .params import (
     WorkerCounts,
 )
 from .scenarios import DEFAULT_SCENARIOS, SCENARIOS
-from .strategies import DEFAULT_STRATEGIES, STRATEGIES
 
 FORMATS = ("png", "svg", "pdf")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,10 +45,10 @@ class RuntimeFailure(click.ClickException):
 strategy_option = click.option(
     "--strategy",
     "-s",
-    type=Names(tuple(STRATEGIES)),
+    type=Names(STRATEGY_NAMES),
     default=",".join(DEFAULT_STRATEGIES),
     show_default=True,
-    help=f"How results are consumed (comma-separated: {', '.join(STRATEGIES)}).",
+    help=f"How results are consumed (comma-separated: {', '.join(STRATEGY_NAMES)}).",
 )
 
 

@@ -7,9 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .names import EXECUTORS
 from .workloads import stop_on_sigint
-
-EXECUTORS = ("thread", "process", "dask")
 
 
 def make_executor(

@@ -23,7 +23,7 @@ from .scenarios import DEFAULT_SCENARIOS, SCENARIOS, Scenario, custom, preset
 from .schedule import ideal_run, ideal_schedule
 from .strategies import DEFAULT_STRATEGIES, POOLLESS, STRATEGIES, Options
 from .trace import Run, Trace
-from .traced import TracedExecutor
+from .tracing import TracedExecutor
 from .workloads import STOP, Faults, check_importable, resolve, with_faults
 
 # How long stopped workers get to end on their own before they are terminated.

@@ -1,6 +1,6 @@
 """How the caller consumes results: each strategy drives a traced executor as a user would.
 
-A strategy gets a :class:`~loiter.traced.TracedExecutor`, the function, its
+A strategy gets a :class:`~loiter.tracing.TracedExecutor`, the function, its
 arguments and the consumer's :class:`Options`; it keeps the real semantics
 (``map`` raises at the failing index, ``as_completed`` keeps going, a timeout
 raises ``TimeoutError``) and the executor only watches.
@@ -18,8 +18,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .names import DEFAULT_STRATEGIES as DEFAULT_STRATEGIES
 from .recorder import gave_up
-from .traced import TracedExecutor, as_completed, give_up, wait
+from .tracing import TracedExecutor, as_completed, give_up, wait
 
 # Executor.map(buffersize=) is in the standard library from Python 3.14.
 NATIVE_BUFFERSIZE = sys.version_info >= (3, 14)
@@ -222,7 +223,6 @@ STRATEGIES: dict[str, Strategy] = {
     "sequential": run_sequential,
     "dask_native": run_dask_native,
 }
-DEFAULT_STRATEGIES = ("map", "as_completed")
 # Strategies that run every task in the caller, with no pool.
 POOLLESS = ("sequential",)
 # Strategies that need one kind of executor (the others work with any).

@@ -116,3 +116,17 @@ def test_run_presets_by_name() -> None:
 def test_run_rejects_unknown_names(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         loiter.run(**kwargs)
+
+
+def test_public_names_resolve_lazily_and_match_all() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, loiter; assert 'loiter.runner' not in sys.modules;"
+        "assert sorted(loiter.__all__) == sorted(n for n in dir(loiter) if n in loiter.__all__);"
+        "import loiter.cli; print(all(callable(getattr(loiter, n)) for n in loiter.__all__),"
+        " type(loiter.traced).__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "function"]

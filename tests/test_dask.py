@@ -13,7 +13,7 @@ from loiter.dask_executor import DaskPool, available, local_cluster
 from loiter.runner import Experiment, run_experiment
 from loiter.scenarios import Scenario, preset
 from loiter.trace import ERROR, OK
-from loiter.traced import TracedExecutor, as_completed
+from loiter.tracing import TracedExecutor, as_completed
 
 # Checked without importing distributed: importing it patches how exceptions
 # pickle in this process, which other tests must not see (conftest runs these last).

@@ -74,3 +74,14 @@ def test_folder_that_is_not_writable(tmp_path, capsys) -> None:
         f"loiter-viz: error: {locked}: cannot write there (Permission denied)"
     ]
     assert list(Path(locked).iterdir()) == []
+
+
+def test_written_files_get_the_usual_permissions_not_the_temp_files(tmp_path) -> None:
+    """mkstemp's temp file is 0600; the chart and trace must be readable like any new file."""
+    from loiter.atomic import write_atomic
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    written = write_atomic(tmp_path / "t.json", b"{}")
+    assert written.stat().st_mode & 0o777 == 0o666 & ~mask
+    assert written.read_bytes() == b"{}"

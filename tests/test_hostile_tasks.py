@@ -11,7 +11,7 @@ import pytest
 from loiter.executors import make_executor
 from loiter.strategies import STRATEGIES
 from loiter.trace import CANCELLED, ERROR, OK, UNDELIVERED
-from loiter.traced import TracedExecutor
+from loiter.tracing import TracedExecutor
 
 pytestmark = pytest.mark.timeout(30)  # a hang is a failure, not a stuck CI job
 

@@ -15,7 +15,7 @@ from loiter.runner import Experiment, run_one
 from loiter.scenarios import Scenario
 from loiter.schedule import ideal_schedule
 from loiter.trace import CANCELLED, ERROR, OK, UNDELIVERED
-from loiter.traced import TracedExecutor, as_completed
+from loiter.tracing import TracedExecutor, as_completed
 
 SLOW_FIRST = Scenario("slow-first", (4, 3, 2, 1, 0))
 TOLERANCE = 0.03  # seconds; a wrong schedule is off by a whole unit (0.05 s) or more

@@ -19,7 +19,7 @@ from loiter.scenarios import Scenario
 from loiter.schedule import ideal_for
 from loiter.strategies import PORTABLE, Options
 from loiter.trace import CANCELLED, ERROR, OK, TIMED_OUT, UNDELIVERED, Trace
-from loiter.traced import TracedExecutor
+from loiter.tracing import TracedExecutor
 from loiter.workloads import Faults, spin, spin_rate
 
 TOLERANCE = 0.03  # seconds; a wrong schedule is off by a whole unit (0.05 s) or more
@@ -278,3 +278,15 @@ def test_a_task_raising_timeout_error_is_its_failure_not_the_callers_timeout(
     assert task.delivered is not None
     assert (run.error is not None) == lost
     assert run.tasks[3].outcome == (UNDELIVERED if lost else OK)
+
+
+def test_the_command_line_offers_exactly_what_is_implemented() -> None:
+    from loiter.executors import make_executor
+    from loiter.names import EXECUTORS, STRATEGY_NAMES
+    from loiter.strategies import STRATEGIES
+
+    assert tuple(STRATEGIES) == STRATEGY_NAMES
+    for kind in ("thread", "process"):
+        with make_executor(kind, 1) as pool:
+            assert pool.submit(abs, -2).result() == 2
+    assert set(EXECUTORS) == {"thread", "process", "dask"}

@@ -48,6 +48,9 @@ def flag_task(base_url: str, dest: str | Path, timeout: float = 10.0) -> partial
         loopback = False
     if not loopback:
         raise ValueError(f"{base_url}: flag downloads only go to a loopback address")
+    # httpx imports parts of itself on the first Client (~15 ms of GIL): pay that
+    # here, not in whichever worker thread happens to download first.
+    _client(timeout)
     return partial(download_one, base_url=base_url.rstrip("/"), dest=str(dest), timeout=timeout)
 
 
@@ -69,6 +72,7 @@ def _client(timeout: float) -> httpx.Client:
         client = httpx.Client(
             timeout=timeout,
             trust_env=False,
+            verify=False,
             # Plain HTTP to loopback: loading the CA bundle would only burn ~20 ms of
             # GIL per worker and show up as a slow first download.
             transport=httpx.HTTPTransport(local_address="127.0.0.1", verify=False),
