@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +62,8 @@ def chart_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def open_in_viewer(path: Path) -> None:
     """Hand the file to the desktop's viewer; without one (headless), say so and carry on."""
+    import shutil
+    import subprocess
     if sys.platform == "win32":  # pragma: no cover - no Windows CI
         os.startfile(path)  # type: ignore[attr-defined]
         return
