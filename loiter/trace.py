@@ -180,35 +180,111 @@ def _span(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else b - a
 
 
+# A result held across more waits than this has its stall computed from prefix
+# sums, and drawn as one span from its first to its last wait (big runs only).
+EXACT_WAITS = 32
+
+
 def ordering_stalls(run: Run) -> list[Stall]:
     """Overlap of each task's held interval with the caller's waits for *other* tasks.
 
     Waits are sorted by ask time, so only those asked before the delivery and
-    not over before the finish (running maximum of ``got``) are scanned: linear
-    in the overlaps, not quadratic in the tasks. A wait for the task itself is
-    wake-up latency, never its stall.
+    not over before the finish (running maximum of ``got``) are looked at. A
+    wait for the task itself is wake-up latency, never its stall. When a result
+    was held across many waits (thousands of no-op tasks behind a slow caller)
+    the sum comes from prefix sums and the culprit from a range-maximum table,
+    so the whole stays O(n log n) in time and O(n) in memory.
     """
     blocked = sorted(run.caller_blocked, key=lambda b: b.ask)
     asks = [b.ask for b in blocked]
     ended = list(itertools.accumulate((b.got for b in blocked), max))
+    total = [0.0, *itertools.accumulate(max(0.0, b.got - b.ask) for b in blocked)]
+    longest: _LongestWait | None = None
     out: list[Stall] = []
     for task in run.tasks:
         if task.finished is None or task.delivered is None or task.delivered <= task.finished:
             out.append(Stall(0.0, None))
             continue
-        by_task: dict[int | None, float] = {}
-        intervals = []
         first = bisect.bisect_right(ended, task.finished)
-        for b in blocked[first : bisect.bisect_left(asks, task.delivered)]:
-            if b.index == task.index or b.got <= task.finished:
-                continue
-            lo, hi = max(b.ask, task.finished), min(b.got, task.delivered)
-            if hi > lo:
-                by_task[b.index] = by_task.get(b.index, 0.0) + (hi - lo)
-                intervals.append((lo, hi))
-        culprit = max(by_task, key=by_task.__getitem__) if by_task else None
-        out.append(Stall(sum(by_task.values()), culprit, tuple(intervals)))
+        last = bisect.bisect_left(asks, task.delivered)
+        if last - first <= EXACT_WAITS:
+            out.append(_exact_stall(task, blocked[first:last]))
+            continue
+        longest = longest or _LongestWait(blocked)
+        out.append(_summed_stall(task, blocked, total, first, last, longest))
     return out
+
+
+def _exact_stall(task: Task, waits: Sequence[Blocked]) -> Stall:
+    by_task: dict[int | None, float] = {}
+    intervals = []
+    for b in waits:
+        if b.index == task.index or b.got <= task.finished:  # type: ignore[operator]
+            continue
+        lo, hi = max(b.ask, task.finished), min(b.got, task.delivered)  # type: ignore[type-var]
+        if hi > lo:
+            by_task[b.index] = by_task.get(b.index, 0.0) + (hi - lo)
+            intervals.append((lo, hi))
+    culprit = max(by_task, key=by_task.__getitem__) if by_task else None
+    return Stall(sum(by_task.values()), culprit, tuple(intervals))
+
+
+def _summed_stall(
+    task: Task,
+    blocked: Sequence[Blocked],
+    total: Sequence[float],
+    first: int,
+    last: int,
+    longest: _LongestWait,
+) -> Stall:
+    """Waits ``first..last-1`` overlap the held interval: all of them, minus what sticks
+    out at both ends, minus waits for the task itself (only ever a handful)."""
+    finished, delivered = task.finished, task.delivered
+    assert finished is not None and delivered is not None
+    head, tail = blocked[first], blocked[last - 1]
+    seconds = total[last] - total[first]
+    seconds -= max(0.0, min(head.got, finished) - head.ask)
+    seconds -= max(0.0, tail.got - max(tail.ask, delivered))
+    for k in (first, last - 1):  # the wait that ended with this delivery is at an end
+        b = blocked[k]
+        if b.index == task.index:
+            seconds -= max(0.0, min(b.got, delivered) - max(b.ask, finished))
+    # The culprit: the longest wait, the two ends counted only inside the held interval.
+    candidates = [
+        (min(b.got, delivered) - max(b.ask, finished), b.index)
+        for b in (head, tail)
+        if b.index != task.index
+    ]
+    if last - first > 2:
+        inner = blocked[longest.argmax(first + 1, last - 1)]
+        candidates.append((inner.got - inner.ask, inner.index))
+    culprit = max(candidates, key=lambda c: c[0])[1] if candidates else None
+    span = (max(head.ask, finished), min(tail.got, delivered))
+    return Stall(max(0.0, seconds), culprit, (span,))
+
+
+class _LongestWait:
+    """Sparse table: the longest wait in any range of waits, in O(1) after O(n log n)."""
+
+    def __init__(self, blocked: Sequence[Blocked]) -> None:
+        self.length = [b.got - b.ask for b in blocked]
+        level = list(range(len(blocked)))
+        self.levels = [level]
+        width = 1
+        while 2 * width <= len(level):
+            prev = self.levels[-1]
+            self.levels.append(
+                [self._longer(prev[i], prev[i + width]) for i in range(len(prev) - width)]
+            )
+            width *= 2
+
+    def _longer(self, i: int, j: int) -> int:
+        return i if self.length[i] >= self.length[j] else j
+
+    def argmax(self, lo: int, hi: int) -> int:
+        """Index of the longest wait in ``lo..hi-1`` (a non-empty range)."""
+        k = (hi - lo).bit_length() - 1
+        return self._longer(self.levels[k][lo], self.levels[k][hi - (1 << k)])
 
 
 def summarize(run: Run, stalls: Sequence[Stall] | None = None) -> Summary:

@@ -8,6 +8,7 @@ import pytest
 from fixtures import failing_map, sample_trace, slow_first_as_completed, slow_first_map
 
 from loiter import tracefile
+from loiter.trace import Blocked, Run, Task, ordering_stalls
 from loiter.tracefile import TraceError
 
 
@@ -148,3 +149,41 @@ def test_bad_files_are_rejected_with_one_clear_line(data: bytes, message: str) -
 def test_missing_file_is_a_trace_error(tmp_path) -> None:
     with pytest.raises(TraceError, match="cannot read trace"):
         tracefile.load(tmp_path / "nope.json")
+
+
+@pytest.mark.parametrize("strategy", ["map", "as_completed"])
+def test_stalls_of_results_held_across_many_waits_match_the_exact_sum(
+    monkeypatch: pytest.MonkeyPatch, strategy: str
+) -> None:
+    """Thousands of quick tasks behind a busy caller: prefix sums give the same stalls."""
+    import random
+
+    from loiter import trace as trace_module
+
+    rng = random.Random(7)
+    n = 400
+    tasks = [Task(i, i, 0.0, 0.0, rng.uniform(0.001, 0.05), None, "T", "ok") for i in range(n)]
+    order = range(n) if strategy == "map" else sorted(range(n), key=lambda i: tasks[i].finished)
+    blocked, now = [], 0.0
+    for i in order:  # the caller waits, then works a little on each result (backlog gaps)
+        got = max(now, tasks[i].finished) + rng.uniform(0, 1e-4)
+        blocked.append(Blocked(now, got, i))
+        tasks[i].delivered = got
+        now = got + rng.uniform(0, 2e-4)
+    run = Run("many", strategy, "thread", 4, 0.05, tasks, blocked)
+    fast = ordering_stalls(run)
+    monkeypatch.setattr(trace_module, "EXACT_WAITS", n + 1)
+    exact = ordering_stalls(run)
+    assert sum(s.seconds > 0 for s in exact) > n / 2  # the slow path really was needed
+    assert [s.seconds for s in fast] == pytest.approx([s.seconds for s in exact], abs=1e-9)
+    assert [s.blocked_on for s in fast] == [s.blocked_on for s in exact]
+    spans = 0
+    for task, f, e in zip(tasks, fast, exact):
+        if len(f.intervals) == 1 < len(e.intervals):  # one span over the overlapping waits
+            spans += 1
+            ((lo, hi),) = f.intervals
+            assert task.finished <= lo <= e.intervals[0][0]
+            assert e.intervals[-1][1] <= hi <= task.delivered
+        else:
+            assert f.intervals == e.intervals
+    assert spans > 0
