@@ -12,40 +12,53 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .recorder import _PLAIN, Recorded, RecordedChunk, Recording, Slot, gave_up, jsonable, now
+from .recorder import (
+    _PLAIN,
+    TIMINGS_ATTR,
+    Recorded,
+    RecordedChunk,
+    Recording,
+    Timing,
+    gave_up,
+    jsonable,
+    now,
+)
 from .trace import Run, Trace
 
 
 class TracedFuture(cf.Future):
     """The caller's future: mirrors the inner one and notes when its result is delivered."""
 
-    def __init__(self, recording: Recording, slot: Slot) -> None:
+    def __init__(self, recording: Recording, index: int) -> None:
         super().__init__()
         self._recording = recording
-        self._slot = slot
+        self._index = index
 
     def cancel(self) -> bool:
-        inner = self._slot.future
+        inner = self._recording.futures[self._index]
         return inner.cancel() if inner is not None else super().cancel()
 
     def result(self, timeout: float | None = None) -> Any:
-        slot = self._slot
+        rec, index = self._recording, self._index
         ask = now()
         waited = not self.done()
         try:
             value = super().result(timeout)
         except BaseException as exc:
             if waited:
-                self._recording.waited(ask, now(), slot.index)
-            if slot.delivered is None and not gave_up(exc):
-                self._recording.fail(slot, exc, now())
+                rec.waited(ask, now(), index)
+            if rec.delivered_at(index) is None and not gave_up(exc):
+                rec.fail(index, exc, now())
             raise
         got = now()
         if waited:
-            self._recording.waited(ask, got, slot.index)
-        if slot.delivered is None:
-            self._recording.delivered(slot, value, got)
+            rec.waited(ask, got, index)
+        if rec.delivered_at(index) is None:
+            rec.delivered(index, value, got)
         return value
+
+    def _timing(self) -> Timing | None:
+        return self._recording.timings[self._index]
 
     def _relay(self, inner: cf.Future) -> None:
         """Done-callback on the inner future: unwrap the worker's timings."""
@@ -54,15 +67,15 @@ class TracedFuture(cf.Future):
             self.set_running_or_notify_cancel()
             return
         exc = inner.exception()
-        slot = self._slot
+        timings = self._recording.timings
         if exc is None:
             value, started, finished, worker = inner.result()
-            slot.timing = (started, finished, worker)
+            timings[self._index] = (started, finished, worker)
             self.set_result(value)
         else:
-            timings = getattr(exc, "_loiter_timings", None)
-            if timings:
-                slot.timing = timings[0]
+            carried = getattr(exc, TIMINGS_ATTR, None)
+            if carried:
+                timings[self._index] = carried[0]
             self.set_exception(exc)
 
 
@@ -75,14 +88,14 @@ class _Submitter(cf.Executor):
         self._chunked = chunked
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        rec = self._recording
         if self._chunked:
-            slots = self._recording.reserve(args[0])
+            indices = rec.reserve(args[0])
             future = self._inner.submit(fn, *args, **kwargs)
-            for slot in slots:
-                slot.future = future
+            rec.futures[indices.start : indices.stop] = [future] * len(indices)
             return future
-        slot = self._recording.reserve_one(args)
-        slot.future = future = self._inner.submit(fn, *args, **kwargs)
+        index = rec.reserve_one(args)
+        rec.futures[index] = future = self._inner.submit(fn, *args, **kwargs)
         return future
 
 
@@ -97,10 +110,10 @@ class TracedExecutor(cf.Executor):
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> TracedFuture:
         rec = self.recording
-        slot = rec.reserve_one(args)
-        outer = TracedFuture(rec, slot)
+        index = rec.reserve_one(args)
+        outer = TracedFuture(rec, index)
         inner = self.inner.submit(Recorded(fn, rec.pid), *args, **kwargs)
-        slot.future = inner
+        rec.futures[index] = inner
         inner.add_done_callback(outer._relay)
         return outer
 
@@ -115,7 +128,7 @@ class TracedExecutor(cf.Executor):
         """Executor.map with the same semantics; ``kwargs`` passes ``buffersize`` on 3.14+."""
         rec = self.recording
         recorded = Recorded(fn, rec.pid)
-        first = len(rec.slots)
+        first = len(rec)
         if chunksize > 1 and isinstance(self.inner, cf.ProcessPoolExecutor):
             submitter = _Submitter(self.inner, rec, chunked=True)
             chunks = _chunks(iterables, chunksize)
@@ -129,7 +142,7 @@ class TracedExecutor(cf.Executor):
     def _deliver_in_order(
         self, packs: Iterator[Any], index: int, submitter: _Submitter
     ) -> Iterator[Any]:
-        """Per result: two clock reads, the slot filled in place, three machine ints appended.
+        """Per result: two clock reads, the task's columns filled in place, a wait appended.
 
         This is ``Recording.delivered`` and ``Recording.waited`` inlined: map is
         the hot path of big pipelines. CPython 3.14's map(buffersize=) holds its
@@ -137,7 +150,12 @@ class TracedExecutor(cf.Executor):
         tasks would never be submitted.
         """
         rec = self.recording
-        slots = rec.slots
+        timings, delivered, results, futures = (
+            rec.timings,
+            rec.delivered_ns,
+            rec.results,
+            rec.futures,
+        )
         waited = rec.blocked.extend
         plain = _PLAIN
         try:
@@ -150,15 +168,14 @@ class TracedExecutor(cf.Executor):
                 except BaseException as exc:
                     got = now()
                     waited((ask, got, index))
-                    rec.fail(slots[index], exc, got)
+                    rec.fail(index, exc, got)
                     raise
                 got = now()
-                slot = slots[index]
                 value = pack[0]
-                slot.timing = pack[1:]
-                slot.delivered = got
-                slot.result = value if type(value) in plain else jsonable(value)
-                slot.future = None  # so results do not pile up
+                timings[index] = pack[1:]
+                delivered[index] = got
+                results[index] = value if type(value) in plain else jsonable(value)
+                futures[index] = None  # so results do not pile up
                 waited((ask, got, index))
                 index += 1
                 yield value
@@ -237,7 +254,7 @@ def as_completed(fs: Iterable[cf.Future], timeout: float | None = None) -> Itera
             raise
         got = now()
         if isinstance(future, TracedFuture):
-            future._recording.waited(ask, got, future._slot.index)
+            future._recording.waited(ask, got, future._index)
         yield future
 
 
@@ -249,10 +266,10 @@ def wait(
     ask = now()
     result = cf.wait(fs, timeout, return_when)
     got = now()
-    traced = [f for f in result.done if isinstance(f, TracedFuture) and f._slot.timing]
+    traced = [f for f in result.done if isinstance(f, TracedFuture) and f._timing()]
     if traced:
-        first = min(traced, key=lambda f: f._slot.timing[1])
-        first._recording.waited(ask, got, first._slot.index)
+        first = min(traced, key=lambda f: f._timing()[1])
+        first._recording.waited(ask, got, first._index)
     elif not result.done:
         _waited(fs, ask, got)
     return result
@@ -270,5 +287,7 @@ def give_up(fs: Iterable[cf.Future]) -> None:
     """The caller stopped waiting for these futures: their tasks are recorded as timed out."""
     got = now()
     for future in fs:
-        if isinstance(future, TracedFuture) and future._slot.delivered is None:
-            future._recording.fail(future._slot, cf.TimeoutError(), got)
+        if isinstance(future, TracedFuture):
+            rec, index = future._recording, future._index
+            if rec.delivered_at(index) is None:
+                rec.fail(index, cf.TimeoutError(), got)
