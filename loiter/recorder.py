@@ -100,20 +100,30 @@ class Recorded:
         try:
             value = self.fn(*args, **kwargs)
         except BaseException as exc:
-            finished = now()
-            if sink is not None:
-                sink.put((FINISHED, finished, worker))
-            timings = [(started, finished, worker)]
-            stand_in = _unportable(exc) if os.getpid() != self.caller_pid else None
+            stand_in = self.failed(exc, [], started, worker)
             if stand_in is not None:
-                _attach(stand_in, timings)
                 raise stand_in from None
-            _attach(exc, timings)
             raise
         finished = now()
         if sink is not None:
             sink.put((FINISHED, finished, worker))
         return value, started, finished, worker
+
+    def failed(
+        self, exc: BaseException, ran: list[Timing], started: int, worker: str
+    ) -> UnpicklableError | None:
+        """Attach the timings of the calls that ran (``ran``, then this one) to what is raised.
+
+        Returns a stand-in to raise instead when ``exc`` could not travel back.
+        """
+        finished = now()
+        sink = _live_sink
+        if sink is not None:
+            sink.put((FINISHED, finished, worker))
+        ran.append((started, finished, worker))
+        stand_in = _unportable(exc) if os.getpid() != self.caller_pid else None
+        _attach(exc if stand_in is None else stand_in, ran)
+        return stand_in
 
     def __getstate__(self) -> tuple[Any, int, int]:
         return self.fn, self.caller_pid, self.caller_thread
@@ -127,6 +137,7 @@ class RecordedChunk:
 
     Like CPython's ``_process_chunk``, one failure fails the whole chunk; the
     timings of the calls that did run still travel back on the exception.
+    The loop is :meth:`Recorded.__call__` inlined: it runs once per task.
     """
 
     __slots__ = ("recorded",)
@@ -135,13 +146,28 @@ class RecordedChunk:
         self.recorded = recorded
 
     def __call__(self, chunk: tuple[tuple[Any, ...], ...]) -> list[tuple[Any, int, int, str]]:
+        recorded = self.recorded
+        fn = recorded.fn
+        worker = _names.get(_ident()) or worker_name(recorded.caller_pid, recorded.caller_thread)
+        sink = _live_sink
         packs: list[tuple[Any, int, int, str]] = []
+        append = packs.append
         for args in chunk:
+            started = now()
+            if sink is not None:
+                sink.put((STARTED, started, worker))
             try:
-                packs.append(self.recorded(*args))
+                value = fn(*args)
             except BaseException as exc:
-                _attach(exc, [p[1:] for p in packs] + getattr(exc, TIMINGS_ATTR, []))
+                ran = [pack[1:] for pack in packs]
+                stand_in = recorded.failed(exc, ran, started, worker)
+                if stand_in is not None:
+                    raise stand_in from None
                 raise
+            finished = now()
+            if sink is not None:
+                sink.put((FINISHED, finished, worker))
+            append((value, started, finished, worker))
         return packs
 
     def __getstate__(self) -> Recorded:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
 from .recorder import (
@@ -133,21 +133,29 @@ class TracedExecutor(cf.Executor):
             submitter = _Submitter(self.inner, rec, chunked=True)
             chunks = _chunks(iterables, chunksize)
             chunked = RecordedChunk(recorded)
-            packs = _flatten(cf.Executor.map(submitter, chunked, chunks, timeout=timeout, **kwargs))
+            source = cf.Executor.map(submitter, chunked, chunks, timeout=timeout, **kwargs)
+            batches: Iterator[Any] = source
         else:
             submitter = _Submitter(self.inner, rec, chunked=False)
-            packs = cf.Executor.map(submitter, recorded, *iterables, timeout=timeout, **kwargs)
-        return self._deliver_in_order(packs, first, submitter)
+            source = cf.Executor.map(submitter, recorded, *iterables, timeout=timeout, **kwargs)
+            batches = zip(source)  # batches of one pack
+        return self._deliver_in_order(batches, source, first, submitter)
 
     def _deliver_in_order(
-        self, packs: Iterator[Any], index: int, submitter: _Submitter
+        self,
+        batches: Iterator[Any],
+        source: Generator[Any, None, None],
+        index: int,
+        submitter: _Submitter,
     ) -> Iterator[Any]:
-        """Per result: two clock reads, the task's columns filled in place, a wait appended.
+        """Per result: a clock read or two, the task's columns filled in place, a wait appended.
 
         This is ``Recording.delivered`` and ``Recording.waited`` inlined: map is
-        the hot path of big pipelines. CPython 3.14's map(buffersize=) holds its
-        executor (our submitter) only weakly; this frame keeps it alive, or later
-        tasks would never be submitted.
+        the hot path of big pipelines. A batch (a chunk's packs) arrives whole,
+        so only its first task can keep the caller waiting; the others are
+        delivered the moment they are asked for. CPython 3.14's
+        map(buffersize=) holds its executor (our submitter) only weakly; this
+        frame keeps it alive, or later tasks would never be submitted.
         """
         rec = self.recording
         timings, delivered, results, futures = (
@@ -159,10 +167,10 @@ class TracedExecutor(cf.Executor):
         waited = rec.blocked.extend
         plain = _PLAIN
         try:
+            ask = now()
             while True:
-                ask = now()
                 try:
-                    pack = next(packs)
+                    batch = next(batches)
                 except StopIteration:
                     return
                 except BaseException as exc:
@@ -171,16 +179,18 @@ class TracedExecutor(cf.Executor):
                     rec.fail(index, exc, got)
                     raise
                 got = now()
-                value = pack[0]
-                timings[index] = pack[1:]
-                delivered[index] = got
-                results[index] = value if type(value) in plain else jsonable(value)
-                futures[index] = None  # so results do not pile up
-                waited((ask, got, index))
-                index += 1
-                yield value
+                for pack in batch:
+                    value = pack[0]
+                    timings[index] = pack[1:]
+                    delivered[index] = got
+                    results[index] = value if type(value) in plain else jsonable(value)
+                    futures[index] = None  # so results do not pile up
+                    waited((ask, got, index))
+                    index += 1
+                    yield value
+                    ask = got = now()
         finally:
-            packs.close()  # CPython's map cancels what has not started
+            source.close()  # CPython's map cancels what has not started
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)
@@ -224,15 +234,6 @@ def _chunks(iterables: tuple[Iterable[Any], ...], size: int) -> Iterator[tuple[A
     it = zip(*iterables)
     while chunk := tuple(itertools.islice(it, size)):
         yield chunk
-
-
-def _flatten(chunks: Iterator[list[Any]]) -> Iterator[Any]:
-    """chain.from_iterable that also closes the source, so early exit still cancels."""
-    try:
-        for chunk in chunks:
-            yield from chunk
-    finally:
-        chunks.close()
 
 
 def as_completed(fs: Iterable[cf.Future], timeout: float | None = None) -> Iterator[cf.Future]:
