@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import itertools
 from collections.abc import Callable, Generator, Iterable, Iterator
+from functools import partial
 from typing import Any
 
 from .recorder import (
@@ -112,7 +113,7 @@ class TracedExecutor(cf.Executor):
         rec = self.recording
         index = rec.reserve_one(args)
         outer = TracedFuture(rec, index)
-        inner = self.inner.submit(Recorded(fn, rec.pid), *args, **kwargs)
+        inner = self.inner.submit(Recorded(partial(fn, **kwargs) if kwargs else fn, rec.pid), *args)
         rec.futures[index] = inner
         inner.add_done_callback(outer._relay)
         return outer

@@ -152,9 +152,10 @@ def test_results_and_arguments_are_unchanged() -> None:
     with TracedExecutor(cf.ThreadPoolExecutor(2)) as ex:
         assert list(ex.map(pow, [2, 3], [5, 2])) == [32, 9]
         assert ex.submit(divmod, 7, 2).result() == (3, 1)
+        assert ex.submit(int, "ff", base=16).result() == 255
     run = ex.trace.runs[0]
-    assert [t.arg for t in run.tasks] == [[2, 5], [3, 2], [7, 2]]
-    assert [t.result for t in run.tasks] == [32, 9, [3, 1]]
+    assert [t.arg for t in run.tasks] == [[2, 5], [3, 2], [7, 2], "ff"]
+    assert [t.result for t in run.tasks] == [32, 9, [3, 1], 255]
 
 
 def test_map_timeout_marks_the_awaited_task_timed_out() -> None:
