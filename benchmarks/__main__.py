@@ -23,15 +23,15 @@ HERE = Path(__file__).resolve().parent
 
 
 def overhead(quick: bool) -> list[Result]:
-    from .overhead import measure, memory_per_task
+    from .overhead import CASES, measure, memory_per_task
 
     tasks = 5_000 if quick else 20_000
     results = []
-    for kind, target in (("thread", 1.15), ("process", 1.05)):
-        raw, traced = measure(kind, tasks, 3 if quick else 5)
-        detail = f"{traced:.3f} s traced vs {raw:.3f} s raw, {tasks} tasks"
+    for label, pool_cls, chunksize, target in CASES:
+        raw, traced, freeze = measure(pool_cls, chunksize, tasks, 3 if quick else 5)
+        detail = f"{traced:.3f} s traced (+{freeze:.3f} s freeze) vs {raw:.3f} s raw, {tasks} tasks"
         results.append(
-            Result(f"recording overhead, {kind} pool", traced / raw, target, "x", detail)
+            Result(f"recording overhead, {label} pool", traced / raw, target, "x", detail)
         )
     per_task = memory_per_task(tasks)
     results.append(Result("memory per recorded task", per_task, 500, "B/task"))

@@ -167,12 +167,10 @@ def run_dask_native(ex: Any, fn: Callable[[Any], Any], args: Sequence[Any], opts
     if not isinstance(pool, DaskPool):
         raise ValueError("strategy dask_native needs --executor dask")
     rec = ex.recording
-    slots = rec.reserve(tuple((arg,) for arg in args))
+    indices = rec.reserve(tuple((arg,) for arg in args))
     futures = pool.client.map(pool.wrap(fn), list(args), pure=False)
-    by_key = {}
-    for slot, future in zip(slots, futures):
-        slot.future = future
-        by_key[future.key] = slot
+    rec.futures[indices.start : indices.stop] = futures
+    by_key = {future.key: index for index, future in zip(indices, futures)}
     finished = as_completed(futures)
     while True:
         ask = now()
@@ -180,16 +178,16 @@ def run_dask_native(ex: Any, fn: Callable[[Any], Any], args: Sequence[Any], opts
             future = next(finished)
         except StopIteration:
             return
-        slot = by_key[future.key]
+        index = by_key[future.key]
         try:
             pack = future.result()
         except Exception as exc:  # like as_completed: recorded on the task, the rest goes on
             got = now()
-            rec.waited(ask, got, slot.index)
-            rec.fail(slot, exc, got)
+            rec.waited(ask, got, index)
+            rec.fail(index, exc, got)
             opts.consume()
             continue
         got = now()
-        rec.waited(ask, got, slot.index)
-        rec.deliver(slot, pack, got)
+        rec.waited(ask, got, index)
+        rec.deliver(index, pack, got)
         opts.consume()

@@ -26,7 +26,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from .recorder import STARTED, Recording, Slot, future_timing, now
+from .recorder import STARTED, Recording, Timing, now
 from .schedule import ideal_schedule
 
 PENDING, QUEUED, RUNNING, HELD, DELIVERED, ERROR, CANCELLED = (
@@ -97,8 +97,8 @@ class Board:
 
     def first_open(self) -> int:
         """The lowest task not yet delivered (where a lecture's eye is)."""
-        slots = self.recording.slots
-        while self.window < len(slots) and slots[self.window].delivered is not None:
+        rec = self.recording
+        while self.window < len(rec) and rec.delivered_at(self.window) is not None:
             self.window += 1
         return self.window
 
@@ -111,9 +111,9 @@ class Board:
         """
         rec = self.recording
         origin = rec.origin
-        slots = list(rec.slots)
+        n = len(rec)
         stop = min(len(self.args), len(self.args) if stop is None else stop)
-        timings = {i: self._timing(slots[i]) for i in range(min(len(slots), self.starts))}
+        timings = {i: self._timing(i) for i in range(min(n, self.starts))}
         running = iter(sorted((ns, w) for w, ns in self.running.items()))
         out = []
         for i, timing in timings.items():
@@ -121,24 +121,26 @@ class Board:
                 ns, worker = next(running, (None, ""))
                 timings[i] = (ns, None, worker) if ns is not None else None
         for i in range(start, stop):
-            out.append(self._row(i, slots[i] if i < len(slots) else None, timings.get(i), origin))
+            out.append(self._row(i, i < n, timings.get(i), origin))
         return out
 
-    @staticmethod
-    def _timing(slot: Slot) -> tuple[int | None, int | None, str] | None:
-        return slot.timing or future_timing(slot)[0]
+    def _timing(self, i: int) -> Timing | None:
+        rec = self.recording
+        return rec.timings[i] or rec.future_timing(i)[0]
 
     def _row(
-        self, i: int, slot: Slot | None, timing: tuple[Any, Any, str] | None, origin: int
+        self, i: int, submitted: bool, timing: tuple[Any, Any, str] | None, origin: int
     ) -> Row:
         arg = self.args[i]
-        if slot is None:
+        if not submitted:
             return Row(i, arg, PENDING, "", None, None, None, None)
+        rec = self.recording
         started, finished, worker = timing or (None, None, "")
-        future = slot.future
-        if slot.raised is not None:
+        future = rec.futures[i]
+        delivered = rec.delivered_at(i)
+        if i in rec.raised:
             state = ERROR
-        elif slot.delivered is not None:
+        elif delivered is not None:
             state = DELIVERED
         elif future is not None and future.cancelled():
             state = CANCELLED
@@ -153,10 +155,10 @@ class Board:
             arg,
             state,
             self.label(worker) if worker else "",
-            _rel(slot.submitted, origin),
+            _rel(rec.submitted[i], origin),
             _rel(started, origin),
             _rel(finished, origin),
-            _rel(slot.delivered, origin),
+            _rel(delivered, origin),
         )
 
 

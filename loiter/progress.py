@@ -23,7 +23,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from .recorder import Recording
+from .recorder import UNSET, Recording
 from .scenarios import Scenario
 from .trace import Run
 
@@ -40,14 +40,14 @@ class RateColumn(ProgressColumn):
 
 def counts(recording: Recording) -> tuple[int, int]:
     """(finished, delivered) so far; safe to call from another thread."""
-    finished = delivered = 0
-    for slot in list(recording.slots):
-        future = slot.future
-        if slot.timing is not None or (future is not None and future.done()):
-            finished += 1
-        if slot.delivered is not None:
-            delivered += 1
-    return finished, delivered
+    n = len(recording)
+    timings, futures = recording.timings, recording.futures
+    finished = sum(
+        1
+        for i in range(n)
+        if timings[i] is not None or ((f := futures[i]) is not None and f.done())
+    )
+    return finished, n - recording.delivered_ns[:n].count(UNSET)
 
 
 class RunProgress:

@@ -1,7 +1,7 @@
 """Take the four timestamps: the worker side times the call, the caller side keeps the rest.
 
 The hot path is deliberately tiny: a clock read and a tuple in the worker, a
-clock read and a slot in the caller. Everything else (outcomes, JSON-able
+clock read and a few column entries in the caller. Everything else (outcomes, JSON-able
 values, relative times) happens once, in :meth:`Recording.freeze`.
 """
 
@@ -90,7 +90,9 @@ class Recorded:
         self.caller_pid = caller_pid
         self.caller_thread = threading.get_ident()  # built in the caller, always
 
-    def __call__(self, *args: Any, **kwargs: Any) -> tuple[Any, int, int, str]:
+    def __call__(self, *args: Any) -> tuple[Any, int, int, str]:
+        # Positional only: a ``**kwargs`` here would cost a dict per task in map;
+        # TracedExecutor.submit binds keyword arguments into ``fn`` instead.
         started = now()
         # The cached name inline: a dict look-up, not a call, on every task.
         worker = _names.get(_ident()) or worker_name(self.caller_pid, self.caller_thread)
@@ -98,22 +100,32 @@ class Recorded:
         if sink is not None:
             sink.put((STARTED, started, worker))
         try:
-            value = self.fn(*args, **kwargs)
+            value = self.fn(*args)
         except BaseException as exc:
-            finished = now()
-            if sink is not None:
-                sink.put((FINISHED, finished, worker))
-            timings = [(started, finished, worker)]
-            stand_in = _unportable(exc) if os.getpid() != self.caller_pid else None
+            stand_in = self.failed(exc, [], started, worker)
             if stand_in is not None:
-                _attach(stand_in, timings)
                 raise stand_in from None
-            _attach(exc, timings)
             raise
         finished = now()
         if sink is not None:
             sink.put((FINISHED, finished, worker))
         return value, started, finished, worker
+
+    def failed(
+        self, exc: BaseException, ran: list[Timing], started: int, worker: str
+    ) -> UnpicklableError | None:
+        """Attach the timings of the calls that ran (``ran``, then this one) to what is raised.
+
+        Returns a stand-in to raise instead when ``exc`` could not travel back.
+        """
+        finished = now()
+        sink = _live_sink
+        if sink is not None:
+            sink.put((FINISHED, finished, worker))
+        ran.append((started, finished, worker))
+        stand_in = _unportable(exc) if os.getpid() != self.caller_pid else None
+        _attach(exc if stand_in is None else stand_in, ran)
+        return stand_in
 
     def __getstate__(self) -> tuple[Any, int, int]:
         return self.fn, self.caller_pid, self.caller_thread
@@ -127,6 +139,7 @@ class RecordedChunk:
 
     Like CPython's ``_process_chunk``, one failure fails the whole chunk; the
     timings of the calls that did run still travel back on the exception.
+    The loop is :meth:`Recorded.__call__` inlined: it runs once per task.
     """
 
     __slots__ = ("recorded",)
@@ -135,13 +148,28 @@ class RecordedChunk:
         self.recorded = recorded
 
     def __call__(self, chunk: tuple[tuple[Any, ...], ...]) -> list[tuple[Any, int, int, str]]:
+        recorded = self.recorded
+        fn = recorded.fn
+        worker = _names.get(_ident()) or worker_name(recorded.caller_pid, recorded.caller_thread)
+        sink = _live_sink
         packs: list[tuple[Any, int, int, str]] = []
+        append = packs.append
         for args in chunk:
+            started = now()
+            if sink is not None:
+                sink.put((STARTED, started, worker))
             try:
-                packs.append(self.recorded(*args))
+                value = fn(*args)
             except BaseException as exc:
-                _attach(exc, [p[1:] for p in packs] + getattr(exc, TIMINGS_ATTR, []))
+                ran = [pack[1:] for pack in packs]
+                stand_in = recorded.failed(exc, ran, started, worker)
+                if stand_in is not None:
+                    raise stand_in from None
                 raise
+            finished = now()
+            if sink is not None:
+                sink.put((FINISHED, finished, worker))
+            append((value, started, finished, worker))
         return packs
 
     def __getstate__(self) -> Recorded:
@@ -170,46 +198,48 @@ def _attach(exc: BaseException, timings: list[Timing]) -> None:
         setattr(exc, TIMINGS_ATTR, timings)
 
 
-class Slot:
-    """Caller-side record of one task while the run is going."""
+# ``Recording.delivered_ns`` of a task the caller has not had yet (the array holds machine ints).
+UNSET = -1
 
-    __slots__ = (
-        "arg",
-        "delivered",
-        "future",
-        "index",
-        "pos",
-        "raised",
-        "result",
-        "submitted",
-        "timing",
-    )
-
-    def __init__(
-        self, index: int, arg: Any, submitted: int, pos: int = 0, future: Future[Any] | None = None
-    ) -> None:
-        self.index = index
-        self.arg = arg
-        self.submitted = submitted
-        self.pos = pos  # position inside the chunk its future carries
-        self.future = future
-        self.timing: Timing | None = None
-        self.delivered: int | None = None
-        self.result: Any = None
-        self.raised: BaseException | None = None
+# Tasks the columns filled later grow by at once, so submitting a task appends to two only.
+_ROOM = 4096
 
 
 class Recording:
-    """Everything the caller side saw during one run; frozen into a :class:`Run`."""
+    """Everything the caller side saw during one run; frozen into a :class:`Run`.
+
+    One column per field, one entry per task (its index): machine ints in
+    arrays and plain lists, so recording adds no GC-tracked object per task.
+    An object per task kept alive made the collector rescan them all, which
+    cost more than the recording itself. The task count is ``len(recording)``:
+    ``submitted`` is filled last, so a reader in another thread sees every
+    column at least that long; the columns filled after submission are
+    pre-grown in blocks (their spare tail is not part of the recording).
+    """
 
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.origin = now()
         self.wall_origin = time.time()
-        self.slots: list[Slot] = []
+        self.args: list[tuple[Any, ...]] = []
+        self.pos = array("q")  # position inside the chunk its future carries
+        self.futures: list[Future[Any] | None] = []  # dropped on delivery
+        self.timings: list[Timing | None] = []
+        self.results: list[Any] = []
+        self.raised: dict[int, BaseException] = {}
+        self.delivered_ns = array("q")  # UNSET until the caller has the value
+        self.submitted = array("q")
+        self._room = 0  # length of the pre-grown columns
         # The caller's waits, flat: ask, got, index of the task that ended the wait, ...
-        # (machine integers: no objects per wait on the hot path).
         self.blocked = array("q")
+
+    def __len__(self) -> int:
+        return len(self.submitted)
+
+    def delivered_at(self, index: int) -> int | None:
+        """When the caller had task ``index``'s outcome, None if not yet."""
+        got = self.delivered_ns[index]
+        return None if got == UNSET else got
 
     def waited(self, ask: int, got: int, index: int | None) -> None:
         """The caller was blocked from ``ask`` to ``got``, until task ``index`` arrived.
@@ -219,45 +249,75 @@ class Recording:
         """
         self.blocked.extend((ask, got, NO_TASK if index is None else index))
 
-    def reserve_one(self, args: tuple[Any, ...]) -> Slot:
-        """The slot for one call about to be submitted (the common case, kept loop-free)."""
-        slots = self.slots
-        slot = Slot(len(slots), args, now())
-        slots.append(slot)
-        return slot
+    def _grow(self, need: int) -> None:
+        """Make room in the columns filled after submission for ``need`` tasks."""
+        more = max(need - self._room, _ROOM)
+        nones = [None] * more
+        self.futures.extend(nones)
+        self.timings.extend(nones)
+        self.results.extend(nones)
+        self.pos.extend([0] * more)
+        self.delivered_ns.extend([UNSET] * more)
+        self._room += more
 
-    def reserve(self, calls: tuple[tuple[Any, ...], ...]) -> list[Slot]:
-        """Slots for calls about to be submitted together as one chunk."""
+    def reserve_one(self, args: tuple[Any, ...]) -> int:
+        """The index of one call about to be submitted (the common case, kept loop-free)."""
+        index = len(self.args)
+        if index >= self._room:
+            self._grow(index + 1)
+        self.args.append(args)
+        self.submitted.append(now())
+        return index
+
+    def reserve(self, calls: tuple[tuple[Any, ...], ...]) -> range:
+        """The indices of calls about to be submitted together as one chunk."""
         submitted = now()
-        first = len(self.slots)
-        new = [Slot(first + pos, args, submitted, pos) for pos, args in enumerate(calls)]
-        self.slots.extend(new)
-        return new
+        first, n = len(self.args), len(calls)
+        if first + n > self._room:
+            self._grow(first + n)
+        self.pos[first : first + n] = array("q", range(n))
+        self.args.extend(calls)
+        self.submitted.extend([submitted] * n)
+        return range(first, first + n)
 
-    def delivered(self, slot: Slot, value: Any, got: int) -> None:
+    def delivered(self, index: int, value: Any, got: int) -> None:
         """The caller has the value; drop the future so results do not pile up."""
-        slot.delivered = got
-        slot.result = value if type(value) in _PLAIN else jsonable(value)
-        slot.future = None
+        self.delivered_ns[index] = got
+        self.results[index] = value if type(value) in _PLAIN else jsonable(value)
+        self.futures[index] = None
 
-    def deliver(self, slot: Slot, pack: tuple[Any, int, int, str], got: int) -> None:
+    def deliver(self, index: int, pack: tuple[Any, int, int, str], got: int) -> None:
         """The caller has a worker's ``(value, started, finished, worker)`` pack."""
-        slot.timing = pack[1:]
-        self.delivered(slot, pack[0], got)
+        self.timings[index] = pack[1:]
+        self.delivered(index, pack[0], got)
 
-    def fail(self, slot: Slot, exc: BaseException, got: int) -> None:
+    def fail(self, index: int, exc: BaseException, got: int) -> None:
         """The caller got an exception instead of this task's value."""
-        slot.raised = exc
+        self.raised[index] = exc
         timings = getattr(exc, TIMINGS_ATTR, None)
         if timings:
-            slot.timing = timings[min(slot.pos, len(timings) - 1)]
+            self.timings[index] = timings[min(self.pos[index], len(timings) - 1)]
         if not (gave_up(exc) or isinstance(exc, (KeyboardInterrupt, GeneratorExit))):
-            slot.delivered = got
+            self.delivered_ns[index] = got
+
+    def future_timing(self, index: int) -> tuple[Timing | None, BaseException | None]:
+        """The timings (and exception) a done future carries for this task, without delivering."""
+        future = self.futures[index]
+        if future is None or not future.done() or future.cancelled():
+            return None, None
+        pos = self.pos[index]
+        exc = future.exception()
+        if exc is None:
+            packs = future.result()
+            pack = packs[pos] if isinstance(packs, list) else packs
+            return pack[1:], None
+        timings = getattr(exc, TIMINGS_ATTR, None)
+        return (timings[pos] if timings and pos < len(timings) else None), exc
 
     def freeze(self, **meta: Any) -> Run:
         """Relative seconds, outcomes and JSON-able values; called once, after shutdown."""
         origin = self.origin
-        tasks = [self._task(slot, origin) for slot in self.slots]
+        tasks = [self._task(index, origin) for index in range(len(self))]
         flat = self.blocked
         blocked = [
             Blocked(
@@ -269,72 +329,57 @@ class Recording:
         ]
         return Run(tasks=tasks, caller_blocked=blocked, wall_origin=self.wall_origin, **meta)
 
-    def _task(self, slot: Slot, origin: int) -> Task:
-        outcome, error = _settle(slot)
-        started, finished, worker = slot.timing or _NO_TIMING
-        delivered = slot.delivered
+    def _task(self, index: int, origin: int) -> Task:
+        outcome, error = self._settle(index)
+        started, finished, worker = self.timings[index] or _NO_TIMING
+        delivered = self.delivered_ns[index]
         # Positional and inline: freeze runs once per task of runs of 100k tasks.
         return Task(
-            slot.index,
-            jsonable_arg(slot.arg),
-            (slot.submitted - origin) / 1e9,
+            index,
+            jsonable_arg(self.args[index]),
+            (self.submitted[index] - origin) / 1e9,
             None if started is None else (started - origin) / 1e9,
             None if finished is None else (finished - origin) / 1e9,
-            None if delivered is None else (delivered - origin) / 1e9,
+            None if delivered == UNSET else (delivered - origin) / 1e9,
             worker,
             outcome,
-            slot.result if outcome == OK else None,
+            self.results[index] if outcome == OK else None,
             error,
         )
+
+    def _settle(self, index: int) -> tuple[str, str | None]:
+        """Decide a task's outcome from what the caller saw, then from its future."""
+        delivered = self.delivered_ns[index] != UNSET
+        exc = self.raised.get(index)
+        if exc is not None:
+            if gave_up(exc):
+                self._late_timing(index)
+                return TIMED_OUT, "TimeoutError: the caller stopped waiting"
+            if delivered:
+                return ERROR, describe(exc)
+        if delivered:
+            return OK, None
+        future = self.futures[index]
+        if future is None or not future.done():
+            return UNDELIVERED, None
+        if future.cancelled():
+            return CANCELLED, None
+        exc = self._late_timing(index)
+        return UNDELIVERED, describe(exc) if exc is not None else None
+
+    def _late_timing(self, index: int) -> BaseException | None:
+        """Read timings of a task the caller never took, from its future, if it ran."""
+        timing, exc = self.future_timing(index)
+        self.timings[index] = self.timings[index] or timing
+        return exc
 
 
 _NO_TIMING = (None, None, None)
 
 
-def _settle(slot: Slot) -> tuple[str, str | None]:
-    """Decide a task's outcome from what the caller saw, then from its future."""
-    if slot.raised is not None:
-        exc = slot.raised
-        if gave_up(exc):
-            _late_timing(slot)
-            return TIMED_OUT, "TimeoutError: the caller stopped waiting"
-        if slot.delivered is not None:
-            return ERROR, describe(exc)
-    if slot.delivered is not None:
-        return OK, None
-    future = slot.future
-    if future is None or not future.done():
-        return UNDELIVERED, None
-    if future.cancelled():
-        return CANCELLED, None
-    exc = _late_timing(slot)
-    return UNDELIVERED, describe(exc) if exc is not None else None
-
-
 def gave_up(exc: BaseException) -> bool:
     """The caller's own timeout, not a task that raised TimeoutError (those carry timings)."""
     return isinstance(exc, FuturesTimeout) and not hasattr(exc, TIMINGS_ATTR)
-
-
-def future_timing(slot: Slot) -> tuple[Timing | None, BaseException | None]:
-    """The timings (and exception) a done future carries for this slot, without delivering."""
-    future = slot.future
-    if future is None or not future.done() or future.cancelled():
-        return None, None
-    exc = future.exception()
-    if exc is None:
-        packs = future.result()
-        pack = packs[slot.pos] if isinstance(packs, list) else packs
-        return pack[1:], None
-    timings = getattr(exc, TIMINGS_ATTR, None)
-    return (timings[slot.pos] if timings and slot.pos < len(timings) else None), exc
-
-
-def _late_timing(slot: Slot) -> BaseException | None:
-    """Read timings of a task the caller never took, from its future, if it ran."""
-    timing, exc = future_timing(slot)
-    slot.timing = slot.timing or timing
-    return exc
 
 
 def describe(exc: BaseException) -> str:

@@ -9,43 +9,57 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
+from functools import partial
 from typing import Any
 
-from .recorder import _PLAIN, Recorded, RecordedChunk, Recording, Slot, gave_up, jsonable, now
+from .recorder import (
+    _PLAIN,
+    TIMINGS_ATTR,
+    Recorded,
+    RecordedChunk,
+    Recording,
+    Timing,
+    gave_up,
+    jsonable,
+    now,
+)
 from .trace import Run, Trace
 
 
 class TracedFuture(cf.Future):
     """The caller's future: mirrors the inner one and notes when its result is delivered."""
 
-    def __init__(self, recording: Recording, slot: Slot) -> None:
+    def __init__(self, recording: Recording, index: int) -> None:
         super().__init__()
         self._recording = recording
-        self._slot = slot
+        self._index = index
 
     def cancel(self) -> bool:
-        inner = self._slot.future
+        inner = self._recording.futures[self._index]
         return inner.cancel() if inner is not None else super().cancel()
 
     def result(self, timeout: float | None = None) -> Any:
-        slot = self._slot
+        rec, index = self._recording, self._index
         ask = now()
         waited = not self.done()
         try:
             value = super().result(timeout)
         except BaseException as exc:
             if waited:
-                self._recording.waited(ask, now(), slot.index)
-            if slot.delivered is None and not gave_up(exc):
-                self._recording.fail(slot, exc, now())
+                rec.waited(ask, now(), index)
+            if rec.delivered_at(index) is None and not gave_up(exc):
+                rec.fail(index, exc, now())
             raise
         got = now()
         if waited:
-            self._recording.waited(ask, got, slot.index)
-        if slot.delivered is None:
-            self._recording.delivered(slot, value, got)
+            rec.waited(ask, got, index)
+        if rec.delivered_at(index) is None:
+            rec.delivered(index, value, got)
         return value
+
+    def _timing(self) -> Timing | None:
+        return self._recording.timings[self._index]
 
     def _relay(self, inner: cf.Future) -> None:
         """Done-callback on the inner future: unwrap the worker's timings."""
@@ -54,15 +68,15 @@ class TracedFuture(cf.Future):
             self.set_running_or_notify_cancel()
             return
         exc = inner.exception()
-        slot = self._slot
+        timings = self._recording.timings
         if exc is None:
             value, started, finished, worker = inner.result()
-            slot.timing = (started, finished, worker)
+            timings[self._index] = (started, finished, worker)
             self.set_result(value)
         else:
-            timings = getattr(exc, "_loiter_timings", None)
-            if timings:
-                slot.timing = timings[0]
+            carried = getattr(exc, TIMINGS_ATTR, None)
+            if carried:
+                timings[self._index] = carried[0]
             self.set_exception(exc)
 
 
@@ -75,14 +89,14 @@ class _Submitter(cf.Executor):
         self._chunked = chunked
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        rec = self._recording
         if self._chunked:
-            slots = self._recording.reserve(args[0])
+            indices = rec.reserve(args[0])
             future = self._inner.submit(fn, *args, **kwargs)
-            for slot in slots:
-                slot.future = future
+            rec.futures[indices.start : indices.stop] = [future] * len(indices)
             return future
-        slot = self._recording.reserve_one(args)
-        slot.future = future = self._inner.submit(fn, *args, **kwargs)
+        index = rec.reserve_one(args)
+        rec.futures[index] = future = self._inner.submit(fn, *args, **kwargs)
         return future
 
 
@@ -97,10 +111,10 @@ class TracedExecutor(cf.Executor):
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> TracedFuture:
         rec = self.recording
-        slot = rec.reserve_one(args)
-        outer = TracedFuture(rec, slot)
-        inner = self.inner.submit(Recorded(fn, rec.pid), *args, **kwargs)
-        slot.future = inner
+        index = rec.reserve_one(args)
+        outer = TracedFuture(rec, index)
+        inner = self.inner.submit(Recorded(partial(fn, **kwargs) if kwargs else fn, rec.pid), *args)
+        rec.futures[index] = inner
         inner.add_done_callback(outer._relay)
         return outer
 
@@ -115,55 +129,69 @@ class TracedExecutor(cf.Executor):
         """Executor.map with the same semantics; ``kwargs`` passes ``buffersize`` on 3.14+."""
         rec = self.recording
         recorded = Recorded(fn, rec.pid)
-        first = len(rec.slots)
+        first = len(rec)
         if chunksize > 1 and isinstance(self.inner, cf.ProcessPoolExecutor):
             submitter = _Submitter(self.inner, rec, chunked=True)
             chunks = _chunks(iterables, chunksize)
             chunked = RecordedChunk(recorded)
-            packs = _flatten(cf.Executor.map(submitter, chunked, chunks, timeout=timeout, **kwargs))
+            source = cf.Executor.map(submitter, chunked, chunks, timeout=timeout, **kwargs)
+            batches: Iterator[Any] = source
         else:
             submitter = _Submitter(self.inner, rec, chunked=False)
-            packs = cf.Executor.map(submitter, recorded, *iterables, timeout=timeout, **kwargs)
-        return self._deliver_in_order(packs, first, submitter)
+            source = cf.Executor.map(submitter, recorded, *iterables, timeout=timeout, **kwargs)
+            batches = zip(source)  # batches of one pack
+        return self._deliver_in_order(batches, source, first, submitter)
 
     def _deliver_in_order(
-        self, packs: Iterator[Any], index: int, submitter: _Submitter
+        self,
+        batches: Iterator[Any],
+        source: Generator[Any, None, None],
+        index: int,
+        submitter: _Submitter,
     ) -> Iterator[Any]:
-        """Per result: two clock reads, the slot filled in place, three machine ints appended.
+        """Per result: a clock read or two, the task's columns filled in place, a wait appended.
 
         This is ``Recording.delivered`` and ``Recording.waited`` inlined: map is
-        the hot path of big pipelines. CPython 3.14's map(buffersize=) holds its
-        executor (our submitter) only weakly; this frame keeps it alive, or later
-        tasks would never be submitted.
+        the hot path of big pipelines. A batch (a chunk's packs) arrives whole,
+        so only its first task can keep the caller waiting; the others are
+        delivered the moment they are asked for. CPython 3.14's
+        map(buffersize=) holds its executor (our submitter) only weakly; this
+        frame keeps it alive, or later tasks would never be submitted.
         """
         rec = self.recording
-        slots = rec.slots
+        timings, delivered, results, futures = (
+            rec.timings,
+            rec.delivered_ns,
+            rec.results,
+            rec.futures,
+        )
         waited = rec.blocked.extend
         plain = _PLAIN
         try:
+            ask = now()
             while True:
-                ask = now()
                 try:
-                    pack = next(packs)
+                    batch = next(batches)
                 except StopIteration:
                     return
                 except BaseException as exc:
                     got = now()
                     waited((ask, got, index))
-                    rec.fail(slots[index], exc, got)
+                    rec.fail(index, exc, got)
                     raise
                 got = now()
-                slot = slots[index]
-                value = pack[0]
-                slot.timing = pack[1:]
-                slot.delivered = got
-                slot.result = value if type(value) in plain else jsonable(value)
-                slot.future = None  # so results do not pile up
-                waited((ask, got, index))
-                index += 1
-                yield value
+                for pack in batch:
+                    value = pack[0]
+                    timings[index] = pack[1:]
+                    delivered[index] = got
+                    results[index] = value if type(value) in plain else jsonable(value)
+                    futures[index] = None  # so results do not pile up
+                    waited((ask, got, index))
+                    index += 1
+                    yield value
+                    ask = got = now()
         finally:
-            packs.close()  # CPython's map cancels what has not started
+            source.close()  # CPython's map cancels what has not started
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)
@@ -209,15 +237,6 @@ def _chunks(iterables: tuple[Iterable[Any], ...], size: int) -> Iterator[tuple[A
         yield chunk
 
 
-def _flatten(chunks: Iterator[list[Any]]) -> Iterator[Any]:
-    """chain.from_iterable that also closes the source, so early exit still cancels."""
-    try:
-        for chunk in chunks:
-            yield from chunk
-    finally:
-        chunks.close()
-
-
 def as_completed(fs: Iterable[cf.Future], timeout: float | None = None) -> Iterator[cf.Future]:
     """``concurrent.futures.as_completed`` that also records when the caller was blocked.
 
@@ -237,7 +256,7 @@ def as_completed(fs: Iterable[cf.Future], timeout: float | None = None) -> Itera
             raise
         got = now()
         if isinstance(future, TracedFuture):
-            future._recording.waited(ask, got, future._slot.index)
+            future._recording.waited(ask, got, future._index)
         yield future
 
 
@@ -249,10 +268,10 @@ def wait(
     ask = now()
     result = cf.wait(fs, timeout, return_when)
     got = now()
-    traced = [f for f in result.done if isinstance(f, TracedFuture) and f._slot.timing]
+    traced = [f for f in result.done if isinstance(f, TracedFuture) and f._timing()]
     if traced:
-        first = min(traced, key=lambda f: f._slot.timing[1])
-        first._recording.waited(ask, got, first._slot.index)
+        first = min(traced, key=lambda f: f._timing()[1])
+        first._recording.waited(ask, got, first._index)
     elif not result.done:
         _waited(fs, ask, got)
     return result
@@ -270,5 +289,7 @@ def give_up(fs: Iterable[cf.Future]) -> None:
     """The caller stopped waiting for these futures: their tasks are recorded as timed out."""
     got = now()
     for future in fs:
-        if isinstance(future, TracedFuture) and future._slot.delivered is None:
-            future._recording.fail(future._slot, cf.TimeoutError(), got)
+        if isinstance(future, TracedFuture):
+            rec, index = future._recording, future._index
+            if rec.delivered_at(index) is None:
+                rec.fail(index, cf.TimeoutError(), got)

@@ -115,9 +115,9 @@ def test_board_states_from_worker_events_then_from_the_done_future() -> None:
     rec = Recording()
     events: queue.SimpleQueue = queue.SimpleQueue()
     board = Board(rec, (2, 1, 3), events)
-    slots = rec.reserve(((2,), (1,)))
-    for slot in slots:
-        slot.future = Future()
+    indices = rec.reserve(((2,), (1,)))
+    for i in indices:
+        rec.futures[i] = Future()
     origin = rec.origin
     events.put((STARTED, origin + 10**8, "T_a"))
     events.put((STARTED, origin + 2 * 10**8, "T_b"))
@@ -127,10 +127,10 @@ def test_board_states_from_worker_events_then_from_the_done_future() -> None:
     assert [(r.worker, r.started) for r in rows[:2]] == [("w1", 0.1), ("w2", 0.2)]
     # #1 finishes: its event ends the run on T_b, its future brings the exact timing.
     events.put((FINISHED, origin + 3 * 10**8, "T_b"))
-    slots[1].future.set_result((10, origin + 2 * 10**8, origin + 3 * 10**8, "T_b"))
+    rec.futures[1].set_result((10, origin + 2 * 10**8, origin + 3 * 10**8, "T_b"))
     board.pump()
     rows = board.rows()
     assert [r.state for r in rows] == [RUNNING, HELD, PENDING]
     assert (rows[1].worker, rows[1].finished) == ("w2", 0.3)
-    rec.deliver(slots[1], slots[1].future.result(), origin + 4 * 10**8)
+    rec.deliver(1, rec.futures[1].result(), origin + 4 * 10**8)
     assert board.rows(1, 2)[0].state == DELIVERED and board.rows(1, 2)[0].delivered == 0.4

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import itertools
 import time
 from functools import partial
 
@@ -99,6 +100,36 @@ def test_map_raises_at_the_failing_index_and_later_tasks_are_lost(executor_kind:
         assert (task.finished is None) == (task.outcome == CANCELLED)
 
 
+def test_chunked_map_fails_a_whole_chunk_and_keeps_the_timings_of_what_ran() -> None:
+    """Process map with chunksize=3 over [1, 0, 1, 0, 2, 1]: the second chunk raises at #4."""
+    with cf.ProcessPoolExecutor(1) as pool:
+        warm_up(pool, 1)
+        traced = TracedExecutor(pool)
+        got = []
+        with pytest.raises(ValueError, match="bad input 2"):
+            for value in traced.map(
+                partial(fail_on_two, unit=UNIT), [1, 0, 1, 0, 2, 1], chunksize=3
+            ):
+                got.append(value)
+    run = traced.freeze()
+    assert got == [10, 0, 10]
+    tasks = run.tasks
+    assert [t.outcome for t in tasks] == [OK, OK, OK, ERROR, UNDELIVERED, UNDELIVERED]
+    assert [t.result for t in tasks[:3]] == [10, 0, 10]
+    # One worker runs the chunks back to back: each call starts when the previous one finished.
+    ran = tasks[:5]
+    for before, after in itertools.pairwise(ran):
+        assert before.finished <= after.started < before.finished + TOLERANCE
+    for task, units in zip(ran, [1, 0, 1, 0, 2]):
+        assert task.finished - task.started == pytest.approx(units * UNIT, abs=TOLERANCE)
+    # The chunk's exception reaches the caller at its first task, #3;
+    # #4 raised it unseen; #5 never ran.
+    assert tasks[3].delivered is not None and tasks[3].error == "ValueError: bad input 2"
+    assert tasks[4].delivered is None and tasks[4].error == "ValueError: bad input 2"
+    assert tasks[5].started is None and tasks[5].delivered is None
+    assert all(t.worker == tasks[0].worker for t in ran)
+
+
 def test_as_completed_keeps_going_after_a_failure(executor_kind: str) -> None:
     with make_executor(executor_kind, 2) as pool:
         warm_up(pool, 2)
@@ -121,9 +152,10 @@ def test_results_and_arguments_are_unchanged() -> None:
     with TracedExecutor(cf.ThreadPoolExecutor(2)) as ex:
         assert list(ex.map(pow, [2, 3], [5, 2])) == [32, 9]
         assert ex.submit(divmod, 7, 2).result() == (3, 1)
+        assert ex.submit(int, "ff", base=16).result() == 255
     run = ex.trace.runs[0]
-    assert [t.arg for t in run.tasks] == [[2, 5], [3, 2], [7, 2]]
-    assert [t.result for t in run.tasks] == [32, 9, [3, 1]]
+    assert [t.arg for t in run.tasks] == [[2, 5], [3, 2], [7, 2], "ff"]
+    assert [t.result for t in run.tasks] == [32, 9, [3, 1], 255]
 
 
 def test_map_timeout_marks_the_awaited_task_timed_out() -> None:
