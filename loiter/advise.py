@@ -13,6 +13,7 @@ import itertools
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .schedule import IdealTask, ideal_schedule
 from .strategies import POOLLESS, STRATEGIES
@@ -63,33 +64,21 @@ class Advice:
 
 
 def simulate(
-    seconds: Sequence[float],
-    workers: int,
-    strategy: str,
-    consumer_delay: float = 0.0,
-    *,
-    executor: str = "thread",
-    chunksize: int = 1,
-    buffersize: int | None = None,
+    seconds: Sequence[float], workers: int, strategy: str, consumer_delay: float = 0.0, **knobs: Any
 ) -> Prediction:
-    """The simulator's numbers for one alternative, as a measured run's Summary counts them."""
-    tasks = ideal_schedule(
-        seconds,
-        workers,
-        strategy,
-        consumer_delay,
-        executor=executor,
-        chunksize=chunksize,
-        buffersize=buffersize,
-    )
+    """The simulator's numbers for one alternative, as a measured run's Summary counts them.
+
+    ``knobs`` are :func:`~loiter.schedule.ideal_schedule`'s: executor, chunksize, buffersize.
+    """
+    tasks = ideal_schedule(seconds, workers, strategy, consumer_delay, **knobs)
     return Prediction(
         strategy,
         workers,
         makespan=max((max(t.finished, t.delivered) for t in tasks), default=0.0),
         first_result=min((t.delivered for t in tasks), default=0.0),
         total_stall=ideal_stall(tasks),
-        chunksize=chunksize,
-        buffersize=buffersize,
+        chunksize=knobs.get("chunksize", 1),
+        buffersize=knobs.get("buffersize"),
     )
 
 

@@ -150,30 +150,6 @@ def test_consumer_delay_of_the_run_is_replayed() -> None:
     assert advice.measured.makespan - no_delay.makespan > 5 * UNIT
 
 
-@pytest.mark.parametrize("strategy", ["map", "as_completed", "wait", "callbacks", "bounded"])
-@pytest.mark.parametrize("executor", ["thread", "process"])
-@pytest.mark.parametrize("delay", [0.0, 0.4])
-def test_simulated_stall_counts_as_a_run_summary(strategy, executor, delay) -> None:
-    """The fast stall sum agrees with Run.summary() on the same ideal schedule."""
-    seconds = [3.0, 0.5, 2.0, 1.0, 0.0, 2.5, 1.0, 4.0, 0.2]
-    for workers, chunks, buffer in [(1, 1, None), (3, 2, 2), (4, 3, 5)]:
-        knobs = dict(executor=executor, chunksize=chunks, buffersize=buffer)
-        ideal = ideal_schedule(seconds, workers, strategy, delay, **knobs)
-        run = ideal_run(
-            ideal,
-            args=seconds,
-            scenario="s",
-            strategy=strategy,
-            executor=executor,
-            workers=workers,
-            unit=1.0,
-        )
-        s = run.summary()
-        p = simulate(seconds, workers, strategy, delay, **knobs)
-        assert (p.makespan, p.first_result) == (s.makespan, s.first_result)
-        assert p.total_stall == pytest.approx(s.total_stall, abs=1e-9)
-
-
 def _replayed(seconds, workers, strategy, executor, **options):
     """A run exactly as the simulator says it goes, with the options a real run records."""
     ideal = ideal_schedule(
@@ -195,6 +171,21 @@ def _replayed(seconds, workers, strategy, executor, **options):
         unit=1.0,
         options=options,
     )
+
+
+@pytest.mark.parametrize("strategy", ["map", "as_completed", "wait", "callbacks", "bounded"])
+@pytest.mark.parametrize("executor", ["thread", "process"])
+@pytest.mark.parametrize("delay", [0.0, 0.4])
+def test_simulated_stall_counts_as_a_run_summary(strategy, executor, delay) -> None:
+    """The fast stall sum agrees with Run.summary() on the same ideal schedule."""
+    seconds = [3.0, 0.5, 2.0, 1.0, 0.0, 2.5, 1.0, 4.0, 0.2]
+    for workers, chunks, buffer in [(1, 1, None), (3, 2, 2), (4, 3, 5)]:
+        knobs = dict(chunksize=chunks, buffersize=buffer)
+        run = _replayed(seconds, workers, strategy, executor, consumer_delay=delay, **knobs)
+        s = run.summary()
+        p = simulate(seconds, workers, strategy, delay, executor=executor, **knobs)
+        assert (p.makespan, p.first_result) == (s.makespan, s.first_result)
+        assert p.total_stall == pytest.approx(s.total_stall, abs=1e-9)
 
 
 def test_knobs_are_offered_only_where_they_act() -> None:

@@ -1,15 +1,13 @@
 """Every option with every kind of bad value: exit 2, one line naming the option and its values.
 
-Bad trace files and a busy port are runtime problems: exit 1, one line naming the file
-(or the port). Either way nothing is written, and no traceback.
+Bad trace files are runtime problems: exit 1, one line naming the file (a busy
+``serve --port`` is in tests/test_flags_cli.py). Either way nothing is written, no traceback.
 
 Run in-process through ``main`` (the same code path as the console script) so
 the whole table stays fast; tests/test_cli.py covers the real subprocess.
 """
 
 from __future__ import annotations
-
-import socket
 
 import pytest
 
@@ -300,18 +298,3 @@ def test_bad_trace_file_is_one_line_exit_1(argv, content, says, capsys, tmp_path
     assert lines[0].startswith("loiter-viz: error: ") and says in lines[0], lines[0]
     assert "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == (["t.json"] if content is not None else [])
-
-
-def test_serve_on_a_busy_port_is_one_line_exit_1(capsys) -> None:
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        with pytest.raises(SystemExit) as exit_:
-            main(["serve", "--port", str(port)])
-    out, err = capsys.readouterr()
-    assert exit_.value.code == 1
-    assert out == ""
-    assert err.splitlines() == [
-        f"loiter-viz: error: --port {port}: cannot listen on 127.0.0.1 (Address already in use)"
-    ]
