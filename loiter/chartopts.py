@@ -64,6 +64,7 @@ def open_in_viewer(path: Path) -> None:
     """Hand the file to the desktop's viewer; without one (headless), say so and carry on."""
     import shutil
     import subprocess
+
     if sys.platform == "win32":  # pragma: no cover - no Windows CI
         os.startfile(path)  # type: ignore[attr-defined]
         return
