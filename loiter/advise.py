@@ -8,18 +8,22 @@ including one recorded from a user's own executor.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .schedule import IdealTask, ideal_schedule
-from .strategies import STRATEGIES
+from .strategies import POOLLESS, STRATEGIES
 from .trace import STALL_EPSILON, Run, Trace
 
 ASSUMPTIONS = (
     "task durations are the measured ones and do not depend on the worker count or strategy",
-    "all tasks are submitted at once, pools start tasks in submission order, no overhead",
-    "the caller does no work of its own between results",
+    "all tasks are submitted at once (bounded: as the buffer allows), pools start tasks in "
+    "submission order, no overhead (so chunksize's saving on inter-process calls is not counted)",
+    "the caller spends the run's recorded consumer delay on each result, and no other time",
 )
 # A change smaller than this share of the makespan (or than STALL_EPSILON) is noise, not advice.
 NOTABLE = 0.05
@@ -34,6 +38,17 @@ class Prediction:
     makespan: float
     first_result: float
     total_stall: float
+    chunksize: int = 1  # map on process pools only
+    buffersize: int | None = None  # bounded only; None: unbounded
+
+    @property
+    def label(self) -> str:
+        """The strategy with the knob that shapes it, spelled as the CLI's options."""
+        if self.chunksize != 1:
+            return f"{self.strategy} chunksize={self.chunksize}"
+        if self.buffersize is not None:
+            return f"{self.strategy} buffersize={self.buffersize}"
+        return self.strategy
 
 
 @dataclass(frozen=True)
@@ -48,18 +63,53 @@ class Advice:
     assumptions: tuple[str, ...] = ASSUMPTIONS
 
 
-def simulate(seconds: Sequence[float], workers: int, strategy: str) -> Prediction:
-    """The simulator's numbers for one alternative (held time is all stall: no consumer work)."""
-    tasks: list[IdealTask] = ideal_schedule(seconds, workers, strategy)
+def simulate(
+    seconds: Sequence[float], workers: int, strategy: str, consumer_delay: float = 0.0, **knobs: Any
+) -> Prediction:
+    """The simulator's numbers for one alternative, as a measured run's Summary counts them.
+
+    ``knobs`` are :func:`~loiter.schedule.ideal_schedule`'s: executor, chunksize, buffersize.
+    """
+    tasks = ideal_schedule(seconds, workers, strategy, consumer_delay, **knobs)
     return Prediction(
         strategy,
         workers,
         makespan=max((max(t.finished, t.delivered) for t in tasks), default=0.0),
         first_result=min((t.delivered for t in tasks), default=0.0),
-        total_stall=sum(
-            t.delivered - t.finished for t in tasks if t.delivered - t.finished > STALL_EPSILON
-        ),
+        total_stall=ideal_stall(tasks),
+        chunksize=knobs.get("chunksize", 1),
+        buffersize=knobs.get("buffersize"),
     )
+
+
+def ideal_stall(tasks: Sequence[IdealTask]) -> float:
+    """Total ordering stall of an ideal schedule, counted as ``Run.summary()`` does.
+
+    Held time is stall only while the caller waits for *another* task (not
+    while it works on a result). The ideal caller waits for one task at a
+    time, so its waits are disjoint and sorted: prefix sums and a bisection
+    give each task's overlap in log time, where the general
+    :func:`~loiter.trace.ordering_stalls` would scan every overlapping wait.
+    """
+    waits = sorted((t.asked, t.delivered) for t in tasks if t.asked is not None)
+    asks = [a for a, _ in waits]
+    before = [0.0, *itertools.accumulate(got - ask for ask, got in waits)]
+
+    def waited(x: float) -> float:
+        """Time the caller spent waiting before ``x``."""
+        k = bisect.bisect_right(asks, x)
+        return before[k - 1] + min(waits[k - 1][1], x) - asks[k - 1] if k else 0.0
+
+    total = 0.0
+    for t in tasks:
+        if t.delivered <= t.finished:
+            continue
+        stall = waited(t.delivered) - waited(t.finished)
+        if t.asked is not None:  # waiting for the task itself is not its stall
+            stall -= max(0.0, t.delivered - max(t.finished, t.asked))
+        if stall > STALL_EPSILON:
+            total += stall
+    return total
 
 
 def simulated_strategies() -> list[str]:
@@ -82,6 +132,54 @@ def worker_options(workers: int, tasks: int, cpu_bound: bool = False) -> list[in
     top = min(tasks, os.cpu_count() or 1) if cpu_bound else tasks
     counts = {workers, max(1, workers // 2), workers + 1, workers * 2, tasks}
     return sorted(w for w in counts if 1 <= w <= max(top, 1, workers if cpu_bound else 1))
+
+
+def chunksize_options(chunksize: int, tasks: int, workers: int) -> list[int]:
+    """One call per item, the measured size halved and doubled, and one chunk per worker."""
+    sizes = {1, chunksize, max(1, chunksize // 2), chunksize * 2, -(-tasks // workers)}
+    return sorted(c for c in sizes if c <= max(tasks, 1) or c == chunksize)
+
+
+def buffersize_options(buffersize: int | None, tasks: int, workers: int) -> list[int | None]:
+    """One task ahead per worker, two, and the measured size (None: unbounded, i.e. ``map``).
+
+    A buffer of all the tasks or more is plain ``map``, so it is offered only as measured.
+    """
+    sizes: set[int | None] = {b for b in (workers, 2 * workers) if b < tasks}
+    if buffersize is not None or not sizes:
+        sizes.add(buffersize)
+    return sorted(sizes, key=lambda b: tasks if b is None else b)
+
+
+def alternatives(run: Run, tasks: int) -> Iterator[tuple[str, int, int, int | None]]:
+    """(strategy, workers, chunksize, buffersize) for every alternative worth simulating.
+
+    ``chunksize`` only changes ``map`` on process pools (thread pools ignore it);
+    ``buffersize`` only ``bounded``; ``sequential`` has no pool, so no worker counts.
+    """
+    chunks, buffer = knobs(run)
+    counts = worker_options(run.workers, tasks, cpu_bound=run.workload == "spin")
+    for name in simulated_strategies():
+        if name in POOLLESS:
+            yield name, 1, 1, None
+            continue
+        for w in counts:
+            if name == "map" and run.executor == "process":
+                for c in chunksize_options(chunks, tasks, w):
+                    yield name, w, c, None
+            elif name == "bounded":
+                for b in buffersize_options(buffer, tasks, w):
+                    yield name, w, 1, b
+            else:
+                yield name, w, 1, None
+
+
+def knobs(run: Run) -> tuple[int, int | None]:
+    """The chunksize and buffersize a run was recorded with (defaults when not recorded)."""
+    opts = run.options
+    chunks = int(opts.get("chunksize", 1)) if run.strategy == "map" else 1
+    buffer = opts.get("buffersize") if run.strategy == "bounded" else None
+    return chunks, None if buffer is None else int(buffer)
 
 
 def gil_bound(run: Run) -> bool:
@@ -124,17 +222,27 @@ def advise(target: Run | Trace) -> list[Advice]:
 
 def advise_run(run: Run) -> Advice:
     seconds = [t.ran or 0.0 for t in sorted(run.tasks, key=lambda t: t.index)]
+    delay = float(run.options.get("consumer_delay", 0.0))
     s = run.summary()
     measured = Prediction(
-        run.strategy, run.workers, s.makespan or 0.0, s.first_result or 0.0, s.total_stall
+        run.strategy,
+        run.workers,
+        s.makespan or 0.0,
+        s.first_result or 0.0,
+        s.total_stall,
+        *knobs(run),
     )
     predictions = sorted(
         (
-            simulate(seconds, w, name)
-            for name in simulated_strategies()
-            for w in worker_options(run.workers, len(seconds), cpu_bound=run.workload == "spin")
+            simulate(seconds, w, name, delay, executor=run.executor, chunksize=c, buffersize=b)
+            for name, w, c, b in alternatives(run, len(seconds))
         ),
-        key=lambda p: (round(p.makespan, 6), round(p.first_result, 6), p.total_stall),
+        key=lambda p: (
+            round(p.makespan, 6),
+            round(p.first_result, 6),
+            round(p.total_stall, 6),
+            p.workers,
+        ),
     )
     warnings = []
     gil = gil_bound(run)
@@ -149,71 +257,169 @@ def advise_run(run: Run) -> Advice:
 
 
 def recommend(run: Run, measured: Prediction, predictions: list[Prediction], gil: bool) -> str:
-    """One plain-language sentence: the strategy change first, then the pool size."""
+    """One plain-language sentence: what delivers sooner first, then what finishes sooner."""
     same_w = [p for p in predictions if p.workers == run.workers]
     best = min(same_w, key=lambda p: (p.first_result, p.total_stall, p.makespan), default=None)
-    noise = max(NOTABLE * measured.makespan, STALL_EPSILON)
+    noise = _noise(measured)
     parts = []
-    if best is not None and best.strategy != run.strategy:
+    now = measured  # the setup the advice has got to so far
+    if best is not None and differences(measured, best):
         sooner = measured.first_result - best.first_result
         gone = measured.total_stall - best.total_stall
         if sooner > noise or gone > noise:
             parts.append(
-                f"switch to {best.strategy}: first result {max(sooner, 0.0):.2f} s sooner, "
+                f"{switch(measured, best)}: first result {max(sooner, 0.0):.2f} s sooner, "
                 f"{max(gone, 0.0):.2f} s of held results gone"
             )
+            now = best
     if not parts:
         if run.strategy == "map" and measured.total_stall <= noise:
             parts.append("map is fine here: completion order already matches input order")
         else:
-            parts.append(f"{run.strategy} is fine here: no strategy delivers sooner")
-    fastest = predictions[0] if predictions else None
-    if fastest is not None and measured.makespan - fastest.makespan > noise:
-        if gil:
-            parts.append("more threads will not help this CPU-bound work: use processes")
-        elif fastest.workers != run.workers:
-            parts.append(
-                f"with {fastest.workers} workers the makespan would drop from "
-                f"{measured.makespan:.2f} s to {fastest.makespan:.2f} s"
+            parts.append(f"{measured.label} is fine here: nothing delivers sooner")
+    return "; ".join(parts + faster(measured, now, predictions, gil))
+
+
+def _noise(measured: Prediction) -> float:
+    """A change smaller than this is not worth advising."""
+    return max(NOTABLE * measured.makespan, STALL_EPSILON)
+
+
+def faster(
+    measured: Prediction, now: Prediction, predictions: list[Prediction], gil: bool
+) -> list[str]:
+    """What shortens the makespan: first with the same workers, then with more.
+
+    Each pick is as fast as the fastest of its kind, with the fewest workers,
+    then the fewest changes from ``now`` (the setup advised so far).
+    """
+    noise = _noise(measured)
+    out: list[str] = []
+    reached = measured.makespan
+    for pool in ([p for p in predictions if p.workers == now.workers], predictions):
+        top = min((p.makespan for p in pool), default=reached)
+        if reached - top <= noise:
+            continue
+        pick = min(
+            (p for p in pool if p.makespan <= top * 1.01),
+            key=lambda p: (
+                p.workers,
+                len(differences(now, p)),
+                p.strategy != now.strategy,
+                p.first_result,
+            ),
+        )
+        change = " and ".join(differences(now, pick))
+        if gil and pick.workers != now.workers:
+            out.append("more threads will not help this CPU-bound work: use processes")
+            continue
+        if not change and now is measured:
+            continue  # the same setup, predicted without overhead: nothing to change
+        if not change:
+            out.append(f"the makespan would drop from {reached:.2f} s to {pick.makespan:.2f} s too")
+        elif out:
+            out.append(f"with {change}, to {pick.makespan:.2f} s")
+        else:
+            out.append(
+                f"with {change} the makespan would drop from {reached:.2f} s "
+                f"to {pick.makespan:.2f} s"
             )
-    return "; ".join(parts)
+        reached = pick.makespan
+    return out
 
 
-def advice_table(advice: Advice, limit: int = 8):  # -> rich.table.Table (rich imported lazily)
-    """The ranked alternatives, measured first, with the change against it."""
+def differences(ref: Prediction, p: Prediction) -> list[str]:
+    """How setup ``p`` differs from ``ref``, in words ("as_completed", "4 workers", ...).
+
+    A knob falls back to its default with a change of strategy, unsaid.
+    """
+    out = []
+    if p.strategy != ref.strategy:
+        out.append(p.strategy)
+    if p.workers != ref.workers:
+        out.append(f"{p.workers} workers")
+    same = p.strategy == ref.strategy
+    if p.chunksize != ref.chunksize and (same or p.chunksize != 1):
+        out.append(f"chunksize {p.chunksize}")
+    if p.buffersize != ref.buffersize and (same or p.buffersize is not None):
+        out.append("no buffersize" if p.buffersize is None else f"buffersize {p.buffersize}")
+    return out
+
+
+def switch(ref: Prediction, p: Prediction) -> str:
+    """ "switch to as_completed", "switch to bounded with buffersize 3", "use chunksize 1"."""
+    change = differences(ref, p)
+    if p.strategy == ref.strategy:
+        return "use " + " and ".join(change)
+    return f"switch to {change[0]}" + (f" with {' and '.join(change[1:])}" if change[1:] else "")
+
+
+def advice_table(advice: Advice, limit: int = 6):  # -> rich.table.Table (rich imported lazily)
+    """The measured run, then the ``limit`` best alternatives, each with its change against it.
+
+    Alternatives with the same worker count and the same numbers share a row.
+    """
+    from rich import box
     from rich.table import Table
 
     run, m = advice.run, advice.measured
+    rows = merged(advice.predictions)
+    hidden = len(rows) - limit
     table = Table(
-        title=f"What if? {run.label} on {run.executor} x{run.workers} (seconds)",
+        title=f"What if? {run.scenario} / {m.label} on {run.executor} x{run.workers} (seconds)",
         title_justify="left",
         header_style="bold",
+        box=box.SIMPLE_HEAD,
+        caption=f"+{hidden} more, ranked lower" if hidden > 0 else None,
+        caption_justify="left",
     )
-    for name in ("strategy", "workers", "makespan", "change", "1st result", "change", "stall"):
-        table.add_column(name, justify="left" if name == "strategy" else "right")
+    table.add_column("strategy", no_wrap=True)
+    for name in ("workers", "makespan", "1st result", "stall"):
+        table.add_column(name, justify="right", no_wrap=True)
     table.add_row(
-        f"{m.strategy} (measured)",
+        "as measured",
         str(m.workers),
         f"{m.makespan:.3f}",
-        "",
         f"{m.first_result:.3f}",
-        "",
         f"{m.total_stall:.3f}",
         style="dim",
     )
-    for p in advice.predictions[:limit]:
+    for labels, p in rows[:limit]:
         table.add_row(
-            p.strategy,
+            labels,
             str(p.workers),
-            f"{p.makespan:.3f}",
-            _change(p.makespan - m.makespan),
-            f"{p.first_result:.3f}",
-            _change(p.first_result - m.first_result),
+            _with_change(p.makespan, m.makespan),
+            _with_change(p.first_result, m.first_result),
             f"{p.total_stall:.3f}",
         )
     return table
 
 
-def _change(delta: float) -> str:
+def merged(predictions: Sequence[Prediction]) -> list[tuple[str, Prediction]]:
+    """One row per distinct outcome: ``(labels, first prediction)``, in rank order.
+
+    A strategy that does no better with more workers than with fewer is left out;
+    setups with the same worker count and numbers share a row, which names two
+    and counts the rest ("as_completed, wait +1").
+    """
+    groups: dict[tuple[int, str], list[Prediction]] = {}
+    seen: set[tuple[str, str]] = set()
+    for p in sorted(predictions, key=lambda p: p.workers):  # stable: rank order within a count
+        numbers = f"{p.makespan:.3f} {p.first_result:.3f} {p.total_stall:.3f}"
+        if (p.strategy, numbers) not in seen:
+            seen.add((p.strategy, numbers))
+            groups.setdefault((p.workers, numbers), []).append(p)
+    rank = {id(p): i for i, p in enumerate(predictions)}
+    rows = []
+    for group in sorted(groups.values(), key=lambda g: rank[id(g[0])]):
+        group.sort(key=lambda p: rank[id(p)])
+        labels = ", ".join(p.label for p in group[:2])
+        rows.append((labels + (f" +{len(group) - 2}" if len(group) > 2 else ""), group[0]))
+    return rows
+
+
+def _with_change(value: float, measured: float) -> str:
+    """``0.080 -0.041``: the prediction and its change against the measured run, coloured."""
+    delta = value - measured
     colour = "green" if delta < 0 else "red" if delta > 0 else "white"
-    return f"[{colour}]{delta:+.3f}[/]"
+    return f"{value:.3f} [{colour}]{delta:+.3f}[/]"

@@ -276,14 +276,6 @@ def run(
     stem = f"{'flags' if flags else 'loiter'}-{executor}-{workers}w"
     chart_path = out_dir / f"{stem}.{fmt}"
     trace_path = trace_path or chart_path.with_suffix(".json")
-    for folder in {chart_path.parent, trace_path.parent, *([flags.downloads] if flags else [])}:
-        ensure_writable(folder)
-
-    from .runner import RunStopped, pool_broke, run_experiment
-    from .tables import Summaries, fidelity_table, task_table
-
-    console = make_console(no_color)
-    quiet = quiet or as_json
     exp = experiment(
         chosen,
         strategy,
@@ -301,6 +293,14 @@ def run(
         else faults(chosen, strategy, executor, fail_at, error_rate, seed, crash_at),
         scheduler=scheduler,
     )
+    for folder in {chart_path.parent, trace_path.parent, *([flags.downloads] if flags else [])}:
+        ensure_writable(folder)  # after every option is checked: a typo creates nothing
+
+    from .runner import RunStopped, pool_broke, run_experiment
+    from .tables import Summaries, fidelity_table, task_table
+
+    console = make_console(no_color)
+    quiet = quiet or as_json
     if not quiet:
         total = len(chosen) * len(strategy)
         detail = f"{len(flags.countries)} flags" if flags else f"unit {unit:g}s"
@@ -344,6 +344,8 @@ def run(
 
 def check_dask(executor: str, strategy: tuple[str, ...], scheduler: str | None) -> None:
     """Dask options need the dask executor, and the dask executor needs the extra."""
+    if scheduler is not None and not scheduler.strip():
+        raise click.BadParameter("is empty (expected tcp://HOST:PORT)", param_hint="'--scheduler'")
     if executor != "dask" and (scheduler or "dask_native" in strategy):
         raise click.UsageError("--scheduler and --strategy dask_native need --executor dask")
     if executor == "dask":
@@ -391,6 +393,10 @@ def experiment(
         raise click.UsageError(
             f"--args is for a module:function workload; {workload} takes --durations"
         )
+    if chunksize != 1 and "map" not in strategy:
+        raise click.UsageError("--chunksize is for --strategy map (on process pools)")
+    if buffersize is not None and "bounded" not in strategy:
+        raise click.UsageError("--buffersize is for --strategy bounded")
     try:
         fn = None if workload == "flags" else resolve(workload, unit)  # flags: set by its server
         if fn is not None and executor == "process" and any(s not in POOLLESS for s in strategy):
@@ -486,8 +492,6 @@ def predict(**opts: Any) -> None:
     chosen = choose_scenarios(opts["durations"], opts["scenarios"], opts["seed"])
     chart_path = opts["out_dir"] / f"predict-{executor}-{workers}w.{opts['fmt']}"
     trace_path = opts["trace_path"] or chart_path.with_suffix(".json")
-    for folder in {chart_path.parent, trace_path.parent}:
-        ensure_writable(folder)
     exp = experiment(
         chosen,
         opts["strategy"],
@@ -498,6 +502,8 @@ def predict(**opts: Any) -> None:
         buffersize=opts["buffersize"],
         consumer_delay=opts["consumer_delay"],
     )
+    for folder in {chart_path.parent, trace_path.parent}:
+        ensure_writable(folder)
     from .runner import predict_experiment
 
     trace = predict_experiment(exp)
@@ -755,7 +761,7 @@ def export(trace_file: Path, fmt: str, output: Path | None) -> None:
 @click.option(
     "--repeat",
     "-r",
-    type=click.IntRange(1, 100),
+    type=Whole(1, 100),
     default=1,
     show_default=True,
     help="Runs per grid point (bands show min-max).",
@@ -795,10 +801,14 @@ def sweep(
         if scenario
         else Scenario("mixed", SWEEP_ARGS)
     )
-    ensure_writable(out_dir)
     if "dask" in executor:
         check_dask("dask", strategy, None)
-    grid = Sweep(chosen, workers, executor, strategy, workload, unit, repeat)
+    try:
+        fn = None if workload == "flags" else resolve(workload, unit)  # flags: set by its server
+    except WorkloadError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--workload'") from None
+    ensure_writable(out_dir)  # after every option is checked: a typo creates nothing
+    grid = Sweep(chosen, workers, executor, strategy, workload, unit, repeat, fn)
     if workload == "flags":
         from .flags.cli import default_plan
 
@@ -806,10 +816,7 @@ def sweep(
         with flags.task() as fn:
             trace = run_with_progress(replace(grid, scenario=flags.scenario, fn=fn))
     else:
-        try:
-            trace = run_with_progress(replace(grid, fn=resolve(workload, unit)))
-        except WorkloadError as exc:
-            raise click.BadParameter(str(exc), param_hint="'--workload'") from None
+        trace = run_with_progress(grid)
     name = workload if workload.isidentifier() else "custom"
     stem = f"sweep-{name}-{workers[0]}-{workers[-1]}w"
     write_outputs(trace, out_dir / f"{stem}.{fmt}", out_dir / f"{stem}.json", fmt, sweep=True)
@@ -840,7 +847,7 @@ def run_with_progress(grid: Any) -> Any:
 
 
 @cli.command()
-@click.argument("trace_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("trace_file", type=PathArg(dir_okay=False, path_type=Path))
 def advise(trace_file: Path) -> None:
     """Replay a trace's task durations under other strategies and worker counts.
 

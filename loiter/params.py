@@ -208,9 +208,6 @@ class WorkerCounts(click.ParamType):
         if isinstance(value, list):
             return value
         try:
-            counts = parse_workers(str(value))
+            return parse_workers(str(value), MAX_WORKERS)
         except ValueError as exc:
-            self.fail(f"{exc} (expected e.g. 1-8 or 1,2,4)", param, ctx)
-        if counts[-1] > MAX_WORKERS:
-            self.fail(f"{counts[-1]} is more than {MAX_WORKERS} workers", param, ctx)
-        return counts
+            self.fail(f"{exc} (expected counts 1 to {MAX_WORKERS}, e.g. 1-8 or 1,2,4)", param, ctx)

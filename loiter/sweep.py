@@ -29,18 +29,28 @@ METRICS = {
 }
 
 
-def parse_workers(text: str) -> list[int]:
-    """``1-8`` or ``1,2,4`` (or both: ``1-4,8``) into sorted distinct counts >= 1."""
+def parse_workers(text: str, most: int | None = None) -> list[int]:
+    """``1-8`` or ``1,2,4`` (or both: ``1-4,8``) into sorted distinct counts >= 1.
+
+    ``most`` is checked before a range is expanded: ``1-99999999999`` is refused, not built.
+    """
     counts: set[int] = set()
     for part in (p.strip() for p in text.split(",")):
         lo, sep, hi = part.partition("-")
-        if not lo.isdigit() or (sep and not hi.isdigit()):
+        if not _count(lo) or (sep and not _count(hi)):
             raise ValueError(f"{part!r} is not a count or a range like 1-8")
         first, last = int(lo), int(hi) if sep else int(lo)
         if first < 1 or last < first:
             raise ValueError(f"{part!r} is not a range of counts >= 1 like 1-8")
+        if most is not None and last > most:
+            raise ValueError(f"{part!r} goes above {most} workers")
         counts.update(range(first, last + 1))
     return sorted(counts)
+
+
+def _count(text: str) -> bool:
+    """ASCII digits only: ``int()`` also takes other scripts' digits, and ``isdigit()`` "²"."""
+    return text.isascii() and text.isdigit()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from .advise import Advice
+
 # A task's outcome: a closed set, as in concurrent.futures' own states.
 OK = "ok"
 ERROR = "error"
@@ -102,6 +104,12 @@ class Run:
 
         return figure_for(self, title=title)
 
+    def advise(self) -> Advice:
+        """What if? This run's task durations replayed under other setups (see loiter.advise)."""
+        from .advise import advise_run
+
+        return advise_run(self)
+
     def _repr_html_(self) -> str:
         from .notebook import run_html
 
@@ -131,6 +139,12 @@ class Trace:
         from .tracefile import save
 
         return save(self, path)
+
+    def advise(self) -> list[Advice]:
+        """What if? One :class:`~loiter.advise.Advice` per run with tasks (see loiter.advise)."""
+        from .advise import advise
+
+        return advise(self)
 
     def _repr_html_(self) -> str:
         from .notebook import trace_html

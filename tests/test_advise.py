@@ -9,10 +9,19 @@ from conftest import UNIT
 from fixtures import sample_trace, slow_first_as_completed, slow_first_map
 
 from loiter import tracefile
-from loiter.advise import advise, gil_bound, simulate, simulated_strategies
+from loiter.advise import (
+    Prediction,
+    advise,
+    alternatives,
+    gil_bound,
+    simulate,
+    simulated_strategies,
+)
 from loiter.cli import main
 from loiter.runner import Experiment, run_one
 from loiter.scenarios import Scenario, preset
+from loiter.schedule import ideal_run, ideal_schedule
+from loiter.strategies import Options
 from loiter.workloads import loiter, spin, spin_rate
 
 # Predicted vs actually run: pool hand-offs and wake-ups cost a few ms per task.
@@ -81,6 +90,138 @@ def test_predicted_alternative_matches_running_it(scenario, executor, alt_strate
     assert pred.total_stall == pytest.approx(actual.total_stall, abs=TOLERANCE)
 
 
+MIXED = Scenario("mixed", (3, 1, 2, 1, 3, 1, 2, 1))
+
+
+def _pick(predictions: list[Prediction], **setup: object) -> Prediction:
+    (pred,) = [p for p in predictions if all(getattr(p, k) == v for k, v in setup.items())]
+    return pred
+
+
+@pytest.mark.parametrize(
+    ("executor", "measured", "alternative"),
+    [
+        # chunksize: process pools pack map calls; the first result waits for its whole chunk
+        ("process", Options(), dict(strategy="map", workers=3, chunksize=2)),
+        ("process", Options(chunksize=3), dict(strategy="map", workers=3, chunksize=1)),
+        # buffersize, with a busy consumer: the buffer decides how far ahead workers run
+        (
+            "thread",
+            Options(consumer_delay=UNIT),
+            dict(strategy="bounded", workers=3, buffersize=3),
+        ),
+        (
+            "process",
+            Options(consumer_delay=UNIT),
+            dict(strategy="bounded", workers=4, buffersize=4),
+        ),
+    ],
+)
+def test_predicted_knob_matches_running_it(executor, measured, alternative) -> None:
+    """Measure map, predict a chunksize or buffersize alternative, then run it."""
+    exp = Experiment([], (), executor, 3, UNIT, options=measured)
+    (advice,) = advise(run_one(MIXED, "map", exp))
+    pred = _pick(advice.predictions, **alternative)
+    knobs = {k: alternative[k] for k in ("chunksize", "buffersize") if k in alternative}
+    alt = Experiment(
+        [],
+        (),
+        executor,
+        alternative["workers"],
+        UNIT,
+        options=Options(**knobs, consumer_delay=measured.consumer_delay),
+    )
+    actual = run_one(MIXED, alternative["strategy"], alt).summary()
+    assert pred.makespan == pytest.approx(actual.makespan, abs=TOLERANCE)
+    assert pred.first_result == pytest.approx(actual.first_result, abs=TOLERANCE)
+    assert pred.total_stall == pytest.approx(actual.total_stall, abs=TOLERANCE)
+
+
+def test_consumer_delay_of_the_run_is_replayed() -> None:
+    """Replaying a slow consumer's run as it was gives back what was measured."""
+    exp = Experiment([], (), "thread", 3, UNIT, options=Options(consumer_delay=UNIT))
+    run = run_one(MIXED, "map", exp)
+    assert run.options["consumer_delay"] == UNIT
+    (advice,) = advise(run)
+    same = _pick(advice.predictions, strategy="map", workers=3)
+    assert same.makespan == pytest.approx(advice.measured.makespan, abs=TOLERANCE)
+    # The caller's 8 delays are what makes this run long: ignoring them would be far off.
+    no_delay = simulate([t.ran for t in run.tasks], 3, "map")
+    assert advice.measured.makespan - no_delay.makespan > 5 * UNIT
+
+
+def _replayed(seconds, workers, strategy, executor, **options):
+    """A run exactly as the simulator says it goes, with the options a real run records."""
+    ideal = ideal_schedule(
+        seconds,
+        workers,
+        strategy,
+        options.get("consumer_delay", 0.0),
+        executor=executor,
+        chunksize=options.get("chunksize", 1),
+        buffersize=options.get("buffersize"),
+    )
+    return ideal_run(
+        ideal,
+        args=seconds,
+        scenario="even",
+        strategy=strategy,
+        executor=executor,
+        workers=workers,
+        unit=1.0,
+        options=options,
+    )
+
+
+@pytest.mark.parametrize("strategy", ["map", "as_completed", "wait", "callbacks", "bounded"])
+@pytest.mark.parametrize("executor", ["thread", "process"])
+@pytest.mark.parametrize("delay", [0.0, 0.4])
+def test_simulated_stall_counts_as_a_run_summary(strategy, executor, delay) -> None:
+    """The fast stall sum agrees with Run.summary() on the same ideal schedule."""
+    seconds = [3.0, 0.5, 2.0, 1.0, 0.0, 2.5, 1.0, 4.0, 0.2]
+    for workers, chunks, buffer in [(1, 1, None), (3, 2, 2), (4, 3, 5)]:
+        knobs = dict(chunksize=chunks, buffersize=buffer)
+        run = _replayed(seconds, workers, strategy, executor, consumer_delay=delay, **knobs)
+        s = run.summary()
+        p = simulate(seconds, workers, strategy, delay, executor=executor, **knobs)
+        assert (p.makespan, p.first_result) == (s.makespan, s.first_result)
+        assert p.total_stall == pytest.approx(s.total_stall, abs=1e-9)
+
+
+def test_knobs_are_offered_only_where_they_act() -> None:
+    thread = list(alternatives(_replayed([1.0] * 8, 2, "map", "thread"), 8))
+    process = list(alternatives(_replayed([1.0] * 8, 2, "map", "process"), 8))
+    assert {c for s, _, c, _ in thread} == {1}  # thread pools ignore chunksize
+    assert {c for s, _, c, _ in process if s == "map"} >= {1, 2, 4}
+    assert {c for s, _, c, _ in process if s != "map"} == {1}
+    assert {b for s, _, _, b in process if s != "bounded"} == {None}
+    assert {b for s, w, _, b in process if s == "bounded" and w == 2} == {2, 4}
+
+
+def test_big_chunks_advise_chunksize_1() -> None:
+    """Chunks of 5 on 2 processes: the first result waits for five calls."""
+    run = _replayed([1.0] * 10, 2, "map", "process", chunksize=5)
+    (advice,) = advise(run)
+    assert advice.measured.label == "map chunksize=5"
+    assert advice.recommendation.startswith(
+        "use chunksize 1: first result 4.00 s sooner, 16.00 s of held results gone"
+    )
+
+
+def test_small_buffer_advises_a_bigger_one() -> None:
+    """bounded with buffersize 1 keeps a worker idle: a buffer of one task per worker fixes it
+    without more workers (said first); more workers, without a bound, go further."""
+    run = _replayed([1.0] * 12, 3, "bounded", "thread", buffersize=1)
+    (advice,) = advise(run)
+    assert advice.measured.makespan == 6.0
+    assert _pick(advice.predictions, strategy="bounded", workers=3, buffersize=3).makespan == 4.0
+    assert advice.recommendation == (
+        "bounded buffersize=1 is fine here: nothing delivers sooner; "
+        "with buffersize 3 the makespan would drop from 6.00 s to 4.00 s; "
+        "with map and 12 workers, to 1.00 s"
+    )
+
+
 def _two_then_one(fn) -> object:
     """Two equal tasks on 2 threads side by side, then a double one alone."""
     exp = Experiment([], (), "thread", 2, UNIT, workload="custom", fn=fn)
@@ -104,6 +245,7 @@ def test_cli_advise_prints_table_advice_and_assumptions(tmp_path, capsys) -> Non
     assert exit_.value.code == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "What if? slow-first / map on thread x3" in out
+    assert "as measured" in out
     assert "Advice: switch to as_completed: first result 2.00 s sooner" in out
     assert "Assumes: task durations" in out
     assert "never ran" in out  # failing_map's cancelled task
