@@ -76,3 +76,12 @@ def many_tasks(n: int, workers: int = 4, strategy: str = "map", seed: int = 0) -
         blocked.append(Blocked(now, got, i))
         tasks[i].delivered = now = got
     return Run("random", strategy, "thread", workers, 0.05, tasks, blocked, wall_origin=0.0)
+
+
+def sigint_default() -> None:
+    """``Popen(preexec_fn=...)`` for the Ctrl-C tests: a shell that runs the suite in the
+    background ignores SIGINT and its children inherit that; Python then never raises
+    KeyboardInterrupt. A real terminal's Ctrl-C reaches a process with the default."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

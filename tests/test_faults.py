@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from fixtures import sigint_default
 
 from loiter import tracefile
 from loiter.trace import CANCELLED, UNDELIVERED
@@ -36,6 +37,7 @@ def start(tmp_path: Path, executor: str) -> subprocess.Popen:
         text=True,
         env=env,
         start_new_session=True,
+        preexec_fn=sigint_default,
     )
 
 

@@ -10,6 +10,7 @@ import sys
 
 import httpx
 import pytest
+from fixtures import sigint_default
 from test_cli import cli
 
 from loiter import tracefile
@@ -83,6 +84,7 @@ def test_serve_answers_logs_and_stops_on_ctrl_c() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=sigint_default,
     )
     try:
         banner = proc.stdout.readline()
