@@ -90,6 +90,10 @@ RUN_EXAMPLES = """
 Examples:
   loiter-viz --workers 3                      # book and slow-first, map vs as_completed
   loiter-viz --durations 3,1,2 --unit 0.2     # your own durations, in 0.2 s units
+  loiter-viz --scenario slow-first --ideal --style projector   # with the ideal schedule
+  loiter-viz -s map,bounded --buffersize 2 --consumer-delay 0.5
+  loiter-viz --workload spin -e process       # CPU-bound: processes beat the GIL
+  loiter-viz --workload flags --workers 20 -s sequential,map,as_completed
   loiter-viz --executor process --scenario slow-first --format svg
   loiter-viz plot plots/loiter-thread-3w.json -o slide.pdf
 """
