@@ -586,8 +586,16 @@ def _culprit_lines(ax: Axes, panel: Panel, c: _Columns, stalls: list[Stall], st:
     for i, stall in enumerate(stalls):
         if stall.seconds > STALL_EPSILON and stall.blocked_on is not None:
             held_by.setdefault(stall.blocked_on, []).append(i)
+    position = {int(row): i for i, row in enumerate(c.row)}
     for culprit, victims in held_by.items():
-        release = max(hi for i in victims for _, hi in stalls[i].intervals)
+        # The caller is released when the culprit's result arrives; later blips of
+        # waiting for other tasks (a consumer delay) do not move the line.
+        arrived = c.delivered[position[culprit]] if culprit in position else np.nan
+        release = (
+            arrived
+            if np.isfinite(arrived)
+            else max(hi for i in victims for _, hi in stalls[i].intervals)
+        )
         rows = [culprit, *(c.row[i] for i in victims)]
         ax.plot(
             [release, release],

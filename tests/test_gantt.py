@@ -130,6 +130,23 @@ def test_stalled_tasks_say_how_long_and_for_whom_and_a_line_marks_the_culprit() 
     assert list(culprit.get_ydata()) == [0, 4]
 
 
+def test_the_culprit_line_stands_where_the_culprit_arrived_despite_later_short_waits() -> None:
+    """With a consumer delay the caller also waits briefly for later tasks; the line must
+    still mark the moment the slow task released everyone (its delivery), not those blips."""
+    from loiter.trace import Blocked, Run, Task
+
+    tasks = [
+        Task(0, 4, 0.0, 0.0, 2.0, 2.0, "w1", "ok"),
+        Task(1, 3, 0.0, 0.0, 1.5, 2.5, "w2", "ok"),
+        Task(2, 2, 0.0, 0.0, 1.0, 3.001, "w3", "ok"),
+    ]
+    waits = [Blocked(0.0, 2.0, 0), Blocked(2.5, 2.501, 1), Blocked(3.0, 3.001, 2)]
+    run = Run("slow-first", "map", "thread", 3, 0.5, tasks, waits)
+    assert [s.blocked_on for s in run.stalls()] == [None, 0, 0]
+    (culprit,) = lines(plot_gantt(run), "culprit")
+    assert list(culprit.get_xdata()) == [2.0, 2.0]
+
+
 def test_failures_are_marked() -> None:
     ax = plot_gantt(failing_map())
     (errors,) = lines(ax, "error")
