@@ -8,14 +8,12 @@ including one recorded from a user's own executor.
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .schedule import IdealTask, ideal_schedule
+from .schedule import ideal_run, ideal_schedule
 from .strategies import POOLLESS, STRATEGIES
 from .trace import STALL_EPSILON, Run, Trace
 
@@ -66,50 +64,30 @@ class Advice:
 def simulate(
     seconds: Sequence[float], workers: int, strategy: str, consumer_delay: float = 0.0, **knobs: Any
 ) -> Prediction:
-    """The simulator's numbers for one alternative, as a measured run's Summary counts them.
+    """The simulator's numbers for one alternative, counted by ``Run.summary()`` itself.
 
     ``knobs`` are :func:`~loiter.schedule.ideal_schedule`'s: executor, chunksize, buffersize.
     """
     tasks = ideal_schedule(seconds, workers, strategy, consumer_delay, **knobs)
+    executor = knobs.get("executor", "thread")
+    summary = ideal_run(
+        tasks,
+        args=[None] * len(tasks),
+        scenario="what-if",
+        strategy=strategy,
+        executor=executor,
+        workers=workers,
+        unit=1.0,
+    ).summary()
     return Prediction(
         strategy,
         workers,
-        makespan=max((max(t.finished, t.delivered) for t in tasks), default=0.0),
-        first_result=min((t.delivered for t in tasks), default=0.0),
-        total_stall=ideal_stall(tasks),
+        makespan=summary.makespan or 0.0,
+        first_result=summary.first_result or 0.0,
+        total_stall=summary.total_stall,
         chunksize=knobs.get("chunksize", 1),
         buffersize=knobs.get("buffersize"),
     )
-
-
-def ideal_stall(tasks: Sequence[IdealTask]) -> float:
-    """Total ordering stall of an ideal schedule, counted as ``Run.summary()`` does.
-
-    Held time is stall only while the caller waits for *another* task (not
-    while it works on a result). The ideal caller waits for one task at a
-    time, so its waits are disjoint and sorted: prefix sums and a bisection
-    give each task's overlap in log time, where the general
-    :func:`~loiter.trace.ordering_stalls` would scan every overlapping wait.
-    """
-    waits = sorted((t.asked, t.delivered) for t in tasks if t.asked is not None)
-    asks = [a for a, _ in waits]
-    before = [0.0, *itertools.accumulate(got - ask for ask, got in waits)]
-
-    def waited(x: float) -> float:
-        """Time the caller spent waiting before ``x``."""
-        k = bisect.bisect_right(asks, x)
-        return before[k - 1] + min(waits[k - 1][1], x) - asks[k - 1] if k else 0.0
-
-    total = 0.0
-    for t in tasks:
-        if t.delivered <= t.finished:
-            continue
-        stall = waited(t.delivered) - waited(t.finished)
-        if t.asked is not None:  # waiting for the task itself is not its stall
-            stall -= max(0.0, t.delivered - max(t.finished, t.asked))
-        if stall > STALL_EPSILON:
-            total += stall
-    return total
 
 
 def simulated_strategies() -> list[str]:
