@@ -4,29 +4,28 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
-
-def _umask() -> int:
-    """The process umask (reading it means setting it; done once, at import)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+# O_EXCL: never reuse someone else's file; the 0o666 mode goes through the umask, so the
+# result has the permissions any new file of the user's would (mkstemp's are 0600).
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
-# mkstemp makes 0600 files; a chart or trace should have the permissions any
-# other file the user creates would get (0666 minus the umask).
-FILE_MODE = 0o666 & ~_umask()
+def _temp_beside(target: Path) -> tuple[int, Path]:
+    """A new temp file in the target's folder (same file system, so the rename is atomic)."""
+    while True:
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        with contextlib.suppress(FileExistsError):
+            return os.open(tmp, _FLAGS, 0o666), tmp
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to a temp file beside ``path``, then rename it over ``path``."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fd, tmp = _temp_beside(target)
     try:
-        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
