@@ -512,14 +512,12 @@ def predict(**opts: Any) -> None:
 
     trace = predict_experiment(exp)
     if not opts["quiet"]:
-        from rich.console import Console
+        from .tables import Summaries, task_table
 
-        from .tables import summary_table, task_table
-
-        console = Console()
+        console = make_console(False)
         for run in trace:
             console.print(task_table(run))
-        console.print(summary_table(trace))
+        console.print(Summaries(trace))
     title = f"predicted: loiter on a {executor} pool, {workers} workers, unit {unit:g}s"
     chart = ChartOptions(opts["style"], opts["lanes"], opts["dpi"], opts["open_"])
     write_outputs(trace, chart_path, trace_path, opts["fmt"], chart, title=title)
