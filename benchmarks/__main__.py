@@ -136,7 +136,7 @@ def main() -> None:
             results.append(result)
     met = sum(r.met for r in results)
     print(f"{met} of {len(results)} targets met")
-    from loiter.atomic import write_atomic
+    from loiter.model.atomic import write_atomic
 
     payload = {"machine": info, "results": [r.as_dict() for r in results]}
     write_atomic(args.json, json.dumps(payload, indent=1).encode() + b"\n")

@@ -7,10 +7,10 @@ worst measured/ideal makespan.
 
 from __future__ import annotations
 
-from loiter.runner import Experiment, run_one
-from loiter.scenarios import DEFAULT_SCENARIOS, preset
-from loiter.schedule import ideal_schedule
-from loiter.strategies import DEFAULT_STRATEGIES
+from loiter.analyze.schedule import ideal_schedule
+from loiter.execute.runner import Experiment, run_one
+from loiter.model.names import DEFAULT_STRATEGIES
+from loiter.model.scenarios import DEFAULT_SCENARIOS, preset
 
 from .result import Result
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 
-from loiter.runner import Experiment, run_experiment
-from loiter.scenarios import Scenario
+from loiter.execute.runner import Experiment, run_experiment
+from loiter.model.scenarios import Scenario
 
 
 def makespan(kind: str, workers: int, tasks: int, units: float, unit: float) -> float:

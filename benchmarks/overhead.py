@@ -15,7 +15,7 @@ import concurrent.futures as cf
 import time
 import tracemalloc
 
-from loiter.tracing import TracedExecutor
+from loiter.record.traced import TracedExecutor
 
 # (label, pool class, chunksize, target ratio)
 CASES = (

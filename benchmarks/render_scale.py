@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from fixtures import many_tasks
 from matplotlib.figure import Figure
 
-from loiter.gantt import figure_for, render
-from loiter.trace import Run
+from loiter.model.trace import Run
+from loiter.render.gantt import figure_for, render
 
 DPI = 100
 

@@ -7,9 +7,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from loiter import tracefile
-from loiter.trace import Trace
-from loiter.tracing import TracedExecutor
+from loiter.model import tracefile
+from loiter.model.trace import Trace
+from loiter.record.traced import TracedExecutor
 
 from .overhead import noop
 from .result import Result

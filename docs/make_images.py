@@ -11,11 +11,11 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from loiter.animate import animate
-from loiter.atomic import write_atomic
-from loiter.gantt import figure_for, render
-from loiter.runner import Experiment, run_experiment
-from loiter.scenarios import custom, preset
+from loiter.execute.runner import Experiment, run_experiment
+from loiter.model.atomic import write_atomic
+from loiter.model.scenarios import custom, preset
+from loiter.render.animate import animate
+from loiter.render.gantt import figure_for, render
 
 OUT = Path(__file__).resolve().parent / "images"
 

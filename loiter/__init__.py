@@ -1,8 +1,9 @@
 """loiter-viz: see when concurrent.futures tasks are submitted, started, finished and delivered.
 
-The public API is small and stable; everything else is an implementation detail.
-Names are imported on first use (PEP 562), so ``loiter-viz --help`` and
-``import loiter`` do not pay for the runner, rich or concurrent.futures up front.
+The only public API is whatever is exposed here: import from ``loiter`` itself,
+so modules can move without breaking you. Names are imported on first use
+(PEP 562), so ``loiter-viz --help`` and ``import loiter`` do not pay for the
+runner, rich, matplotlib or concurrent.futures up front.
 """
 
 from __future__ import annotations
@@ -11,44 +12,93 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .runner import run
-    from .trace import Blocked, Run, Summary, Task, Trace
-    from .tracefile import TraceError, load, save
-    from .tracing import TracedExecutor, TracedFuture, as_completed, traced, wait
-    from .workloads import loiter
+    from .analyze.advise import Advice, advise
+    from .analyze.fidelity import fidelity
+    from .analyze.schedule import IdealTask, ideal_for, ideal_schedule
+    from .execute.dask import DaskPool
+    from .execute.runner import Experiment, run
+    from .model.options import Options
+    from .model.scenarios import Scenario
+    from .model.trace import Blocked, Run, Stall, Summary, Task, Trace
+    from .model.tracefile import TraceError, load, save
+    from .record.traced import TracedExecutor, TracedFuture, as_completed, traced, wait
+    from .render.animate import animate
+    from .render.booklog import book_log
+    from .render.export import to_chrome, to_csv
+    from .render.gantt import figure_for, plot_gantt
+    from .workloads.faults import Faults
+    from .workloads.loiter import loiter, spin
 
 # public name -> the module that defines it
 _WHERE = {
-    "run": "runner",
-    "Blocked": "trace",
-    "Run": "trace",
-    "Summary": "trace",
-    "Task": "trace",
-    "Trace": "trace",
-    "TracedExecutor": "tracing",
-    "TracedFuture": "tracing",
-    "as_completed": "tracing",
-    "traced": "tracing",
-    "wait": "tracing",
-    "TraceError": "tracefile",
-    "load": "tracefile",
-    "save": "tracefile",
-    "loiter": "workloads",
+    "run": "execute.runner",
+    "Experiment": "execute.runner",
+    "Blocked": "model.trace",
+    "Run": "model.trace",
+    "Summary": "model.trace",
+    "Task": "model.trace",
+    "Trace": "model.trace",
+    "Stall": "model.trace",
+    "Options": "model.options",
+    "Scenario": "model.scenarios",
+    "TracedExecutor": "record.traced",
+    "TracedFuture": "record.traced",
+    "as_completed": "record.traced",
+    "traced": "record.traced",
+    "wait": "record.traced",
+    "TraceError": "model.tracefile",
+    "load": "model.tracefile",
+    "save": "model.tracefile",
+    "loiter": "workloads.loiter",
+    "spin": "workloads.loiter",
+    "Faults": "workloads.faults",
+    "DaskPool": "execute.dask",
+    "ideal_schedule": "analyze.schedule",
+    "ideal_for": "analyze.schedule",
+    "IdealTask": "analyze.schedule",
+    "fidelity": "analyze.fidelity",
+    "advise": "analyze.advise",
+    "Advice": "analyze.advise",
+    "plot_gantt": "render.gantt",
+    "figure_for": "render.gantt",
+    "animate": "render.animate",
+    "book_log": "render.booklog",
+    "to_chrome": "render.export",
+    "to_csv": "render.export",
 }
 __all__ = [
+    "Advice",
     "Blocked",
+    "DaskPool",
+    "Experiment",
+    "Faults",
+    "IdealTask",
+    "Options",
     "Run",
+    "Scenario",
+    "Stall",
     "Summary",
     "Task",
     "Trace",
     "TraceError",
     "TracedExecutor",
     "TracedFuture",
+    "advise",
+    "animate",
     "as_completed",
+    "book_log",
+    "fidelity",
+    "figure_for",
+    "ideal_for",
+    "ideal_schedule",
     "load",
     "loiter",
+    "plot_gantt",
     "run",
     "save",
+    "spin",
+    "to_chrome",
+    "to_csv",
     "traced",
     "wait",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loiter.trace import Blocked, Run, Task, Trace
+from loiter.model.trace import Blocked, Run, Task, Trace
 
 
 def slow_first_map() -> Run:

@@ -8,28 +8,30 @@ import pytest
 from conftest import UNIT
 from fixtures import sample_trace, slow_first_as_completed, slow_first_map
 
-from loiter import tracefile
-from loiter.advise import (
-    Prediction,
-    advise,
-    alternatives,
-    gil_bound,
-    simulate,
-    simulated_strategies,
-)
+from loiter.analyze.advise import Prediction, advise, alternatives, gil_bound, simulate
+from loiter.analyze.schedule import ideal_run, ideal_schedule
 from loiter.cli import main
-from loiter.runner import Experiment, run_one
-from loiter.scenarios import Scenario, preset
-from loiter.schedule import ideal_run, ideal_schedule
-from loiter.strategies import Options
-from loiter.workloads import loiter, spin, spin_rate
+from loiter.execute.runner import Experiment, run_one
+from loiter.model import tracefile
+from loiter.model.options import Options
+from loiter.model.scenarios import Scenario, preset
+from loiter.workloads.loiter import loiter, spin, spin_rate
 
 # Predicted vs actually run: pool hand-offs and wake-ups cost a few ms per task.
 TOLERANCE = 0.03
 
 
-def test_simulated_strategies_include_the_basics() -> None:
-    assert {"map", "as_completed"} <= set(simulated_strategies())
+def test_every_strategy_marked_simulated_has_an_ideal_schedule() -> None:
+    from loiter.analyze.schedule import ideal_schedule
+    from loiter.model.names import SIMULATED, STRATEGY_NAMES
+
+    assert {"map", "as_completed"} <= set(SIMULATED)
+    for name in STRATEGY_NAMES:
+        if name in SIMULATED:
+            assert len(ideal_schedule([1.0], 1, name)) == 1
+        else:
+            with pytest.raises(ValueError):
+                ideal_schedule([1.0], 1, name)
 
 
 def test_slow_first_map_advises_as_completed_with_numbers() -> None:

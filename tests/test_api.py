@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 from taskfns import fail_on_two, nap
 
 import loiter
-from loiter.trace import ERROR, OK
-from loiter.tracefile import load
+from loiter.model.trace import ERROR, OK
+from loiter.model.tracefile import load
 
 POOLS = {"thread": cf.ThreadPoolExecutor, "process": cf.ProcessPoolExecutor}
 TOLERANCE = 0.03
@@ -123,7 +123,7 @@ def test_public_names_resolve_lazily_and_match_all() -> None:
     import sys
 
     code = (
-        "import sys, loiter; assert 'loiter.runner' not in sys.modules;"
+        "import sys, loiter; assert 'loiter.execute.runner' not in sys.modules;"
         "assert sorted(loiter.__all__) == sorted(n for n in dir(loiter) if n in loiter.__all__);"
         "import loiter.cli; print(all(callable(getattr(loiter, n)) for n in loiter.__all__),"
         " type(loiter.traced).__name__)"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from loiter import tracefile
+from loiter.model import tracefile
 
 
 def cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:

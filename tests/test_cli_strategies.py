@@ -8,9 +8,9 @@ import pytest
 from fixtures import slow_first_map
 from test_cli import cli
 
-from loiter import tracefile
-from loiter.trace import Trace
-from loiter.workloads import WorkloadError, check_importable
+from loiter.model import tracefile
+from loiter.model.trace import Trace
+from loiter.workloads.functions import WorkloadError, check_importable
 
 
 def test_predict_draws_without_running(tmp_path) -> None:
@@ -168,7 +168,9 @@ def test_functions_worker_processes_cannot_import_are_refused(monkeypatch) -> No
 
     in_main.__module__ = "__main__"
     in_main.__qualname__ = "in_main"
-    monkeypatch.setattr("loiter.workloads.multiprocessing.get_start_method", lambda: "spawn")
+    monkeypatch.setattr(
+        "loiter.workloads.functions.multiprocessing.get_start_method", lambda: "spawn"
+    )
     with pytest.raises(WorkloadError, match=r"defined in __main__.*'spawn' cannot import"):
         check_importable(in_main)
 
@@ -176,8 +178,8 @@ def test_functions_worker_processes_cannot_import_are_refused(monkeypatch) -> No
 def test_ideal_draws_ghosts_behind_the_measured_bars() -> None:
     from test_gantt import collection, spans
 
-    from loiter.gantt import figure_for
-    from loiter.schedule import ideal_for
+    from loiter.analyze.schedule import ideal_for
+    from loiter.render.gantt import figure_for
 
     run = slow_first_map()
     run.tasks[3].started, run.tasks[3].finished = 2.25, 3.25  # measured late

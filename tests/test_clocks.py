@@ -8,8 +8,10 @@ import pytest
 from fixtures import slow_first_as_completed, slow_first_map
 
 from loiter.cli import main
-from loiter.clocks import CLOCK, best_offsets, clock_note
-from loiter.gantt import figure_for
+from loiter.model.names import CLOCK
+from loiter.record.clocks import best_offsets
+from loiter.render.gantt import figure_for
+from loiter.render.words import clock_note
 
 
 def test_the_shortest_round_trip_gives_offset_and_uncertainty() -> None:

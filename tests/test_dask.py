@@ -7,13 +7,13 @@ from functools import partial
 import pytest
 from taskfns import die_on_two, nap
 
-from loiter import tracefile
-from loiter.clocks import CLOCK
-from loiter.dask_executor import DaskPool, available, local_cluster
-from loiter.runner import Experiment, run_experiment
-from loiter.scenarios import Scenario, preset
-from loiter.trace import ERROR, OK
-from loiter.tracing import TracedExecutor, as_completed
+from loiter.execute.dask import DaskPool, available, local_cluster
+from loiter.execute.runner import Experiment, run_experiment
+from loiter.model import tracefile
+from loiter.model.names import CLOCK
+from loiter.model.scenarios import Scenario, preset
+from loiter.model.trace import ERROR, OK
+from loiter.record.traced import TracedExecutor, as_completed
 
 # Checked without importing distributed: importing it patches how exceptions
 # pickle in this process, which other tests must not see (conftest runs these last).

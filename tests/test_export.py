@@ -13,9 +13,9 @@ import pytest
 from fixtures import failing_map, sample_trace, slow_first_map
 
 from loiter.cli import main
-from loiter.export import CSV_COLUMNS, to_chrome, to_csv
-from loiter.trace import Trace
-from loiter.tracefile import load, save
+from loiter.model.trace import Trace
+from loiter.model.tracefile import load, save
+from loiter.render.export import CSV_COLUMNS, to_chrome, to_csv
 
 DATA = Path(__file__).parent / "data"
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from fixtures import sigint_default
 
-from loiter import tracefile
-from loiter.trace import CANCELLED, UNDELIVERED
+from loiter.model import tracefile
+from loiter.model.trace import CANCELLED, UNDELIVERED
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -147,8 +147,8 @@ def test_killed_worker_is_recorded_and_exits_1(tmp_path) -> None:
 
 CRASH_ON_RENAME = """
 import os, signal, sys
-from loiter import tracefile
-from loiter.trace import Trace
+from loiter.model import tracefile
+from loiter.model.trace import Trace
 
 def die(src, dst):
     os.kill(os.getpid(), signal.SIGKILL)

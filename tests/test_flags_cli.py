@@ -13,8 +13,8 @@ import pytest
 from fixtures import sigint_default
 from test_cli import cli
 
-from loiter import tracefile
-from loiter.flags.images import flag_gif
+from loiter.model import tracefile
+from loiter.workloads.flags.images import flag_gif
 
 
 def test_flags_run_downloads_traces_and_counts_outcomes(tmp_path) -> None:

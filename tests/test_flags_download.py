@@ -12,14 +12,14 @@ import pytest
 from PIL import Image
 from rich.console import Console
 
-from loiter.flags.countries import POP20_CC
-from loiter.flags.download import HTTPStatusError, NotFound, flag_task, tally
-from loiter.flags.images import flag_gif
-from loiter.flags.server import Behaviour, serving
-from loiter.progress import RunProgress
-from loiter.runner import Experiment, run_experiment
-from loiter.scenarios import Scenario
-from loiter.schedule import ideal_schedule
+from loiter.analyze.schedule import ideal_schedule
+from loiter.execute.runner import Experiment, run_experiment
+from loiter.model.scenarios import Scenario
+from loiter.render.terminal.progress import RunProgress
+from loiter.workloads.flags.countries import POP20_CC
+from loiter.workloads.flags.download import HTTPStatusError, NotFound, flag_task, tally
+from loiter.workloads.flags.images import flag_gif
+from loiter.workloads.flags.server import Behaviour, serving
 
 TOLERANCE = 0.04  # seconds; a wrong schedule is off by a whole latency (>= 0.05 s) or more
 

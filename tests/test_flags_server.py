@@ -10,9 +10,9 @@ import httpx
 import pytest
 from PIL import Image
 
-from loiter.flags.countries import COUNTRY_CODES, POP20_CC
-from loiter.flags.images import HEIGHT, WIDTH, flag_gif
-from loiter.flags.server import Behaviour, serving
+from loiter.workloads.flags.countries import COUNTRY_CODES, POP20_CC
+from loiter.workloads.flags.images import HEIGHT, WIDTH, flag_gif
+from loiter.workloads.flags.server import Behaviour, serving
 
 NO_DELAY = Behaviour(delay=(0.0, 0.0))
 

@@ -17,10 +17,10 @@ from fixtures import (
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 
-from loiter.gantt import figure_for, plot_gantt, render
-from loiter.schedule import ideal_schedule
-from loiter.styles import DARK, LIGHT, PROJECTOR, STYLES
-from loiter.trace import Blocked, Run, Task, Trace
+from loiter.analyze.schedule import ideal_schedule
+from loiter.model.trace import Blocked, Run, Task, Trace
+from loiter.render.gantt import figure_for, plot_gantt, render
+from loiter.render.styles import DARK, LIGHT, PROJECTOR, STYLES
 
 
 def collection(ax, gid):
@@ -133,7 +133,7 @@ def test_stalled_tasks_say_how_long_and_for_whom_and_a_line_marks_the_culprit() 
 def test_the_culprit_line_stands_where_the_culprit_arrived_despite_later_short_waits() -> None:
     """With a consumer delay the caller also waits briefly for later tasks; the line must
     still mark the moment the slow task released everyone (its delivery), not those blips."""
-    from loiter.trace import Blocked, Run, Task
+    from loiter.model.trace import Blocked, Run, Task
 
     tasks = [
         Task(0, 4, 0.0, 0.0, 2.0, 2.0, "w1", "ok"),

@@ -8,8 +8,8 @@ from fixtures import slow_first_map
 from matplotlib.colors import to_rgba
 from PIL import Image
 
-from loiter import animate as anim
-from loiter.styles import LIGHT
+from loiter.render import animate as anim
+from loiter.render.styles import LIGHT
 
 
 def test_frame_times_sweep_from_zero_to_the_end_at_the_chosen_speed() -> None:

@@ -14,8 +14,8 @@ from matplotlib.colors import to_rgba
 from PIL import Image
 from test_cli import cli
 
-from loiter import tracefile
-from loiter.styles import DARK
+from loiter.model import tracefile
+from loiter.render.styles import DARK
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from loiter import tracefile
 from loiter.cli import main
+from loiter.model import tracefile
 
 QUICK = ["--durations", "0,1*2", "--strategy", "map", "--unit", "0.01", "-q"]
 
@@ -78,7 +78,7 @@ def test_folder_that_is_not_writable(tmp_path, capsys) -> None:
 
 def test_written_files_get_the_usual_permissions_not_the_temp_files(tmp_path) -> None:
     """mkstemp's temp file is 0600; the chart and trace must be readable like any new file."""
-    from loiter.atomic import write_atomic
+    from loiter.model.atomic import write_atomic
 
     mask = os.umask(0o022)
     os.umask(mask)

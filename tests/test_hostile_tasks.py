@@ -8,10 +8,10 @@ import threading
 import hostile_taskfns as h
 import pytest
 
-from loiter.executors import make_executor
-from loiter.strategies import STRATEGIES
-from loiter.trace import CANCELLED, ERROR, OK, UNDELIVERED
-from loiter.tracing import TracedExecutor
+from loiter.execute.executors import make_executor
+from loiter.execute.strategies import STRATEGIES
+from loiter.model.trace import CANCELLED, ERROR, OK, UNDELIVERED
+from loiter.record.traced import TracedExecutor
 
 pytestmark = pytest.mark.timeout(30)  # a hang is a failure, not a stuck CI job
 

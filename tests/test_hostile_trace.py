@@ -14,9 +14,9 @@ from fixtures import sample_trace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loiter import tracefile
-from loiter.trace import Trace
-from loiter.tracefile import TraceError, loads
+from loiter.model import tracefile
+from loiter.model.trace import Trace
+from loiter.model.tracefile import TraceError, loads
 
 VALID = tracefile.dumps(sample_trace())
 VALID_DOC = json.loads(VALID)

@@ -12,7 +12,16 @@ from io import StringIO
 import pytest
 from rich.console import Console
 
-from loiter.live import DELIVERED, HELD, QUEUED, RUNNING, Row, bar, caller_line, frame
+from loiter.render.terminal.live import (
+    DELIVERED,
+    HELD,
+    QUEUED,
+    RUNNING,
+    Row,
+    bar,
+    caller_line,
+    frame,
+)
 
 
 def render(renderable: object, width: int) -> str:
@@ -109,8 +118,9 @@ def test_board_states_from_worker_events_then_from_the_done_future() -> None:
     import queue
     from concurrent.futures import Future
 
-    from loiter.live import PENDING, Board
-    from loiter.recorder import FINISHED, STARTED, Recording
+    from loiter.record.recording import Recording
+    from loiter.record.worker import FINISHED, STARTED
+    from loiter.render.terminal.live import PENDING, Board
 
     rec = Recording()
     events: queue.SimpleQueue = queue.SimpleQueue()

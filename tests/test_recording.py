@@ -11,12 +11,12 @@ import pytest
 from conftest import UNIT
 from taskfns import clock_now, fail_on_two
 
-from loiter.executors import make_executor, warm_up
-from loiter.runner import Experiment, run_one
-from loiter.scenarios import Scenario
-from loiter.schedule import ideal_schedule
-from loiter.trace import CANCELLED, ERROR, OK, UNDELIVERED
-from loiter.tracing import TracedExecutor, as_completed
+from loiter.analyze.schedule import ideal_schedule
+from loiter.execute.executors import make_executor, warm_up
+from loiter.execute.runner import Experiment, run_one
+from loiter.model.scenarios import Scenario
+from loiter.model.trace import CANCELLED, ERROR, OK, UNDELIVERED
+from loiter.record.traced import TracedExecutor, as_completed
 
 SLOW_FIRST = Scenario("slow-first", (4, 3, 2, 1, 0))
 TOLERANCE = 0.03  # seconds; a wrong schedule is off by a whole unit (0.05 s) or more

@@ -7,7 +7,9 @@ from fixtures import slow_first_map
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loiter.schedule import SIMULATED, fidelity, ideal_for, ideal_run, ideal_schedule
+from loiter.analyze.fidelity import fidelity
+from loiter.analyze.schedule import ideal_for, ideal_run, ideal_schedule
+from loiter.model.names import SIMULATED
 
 
 def test_book_scenario_with_three_workers() -> None:

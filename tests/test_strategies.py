@@ -13,14 +13,16 @@ import pytest
 from conftest import UNIT
 from taskfns import io_timeout_on_two
 
-from loiter import tracefile
-from loiter.runner import Experiment, pool_broke, run_experiment, run_one
-from loiter.scenarios import Scenario
-from loiter.schedule import ideal_for
-from loiter.strategies import PORTABLE, Options
-from loiter.trace import CANCELLED, ERROR, OK, TIMED_OUT, UNDELIVERED, Trace
-from loiter.tracing import TracedExecutor
-from loiter.workloads import Faults, spin, spin_rate
+from loiter.analyze.schedule import ideal_for
+from loiter.execute.runner import Experiment, pool_broke, run_experiment, run_one
+from loiter.model import tracefile
+from loiter.model.names import PORTABLE
+from loiter.model.options import Options
+from loiter.model.scenarios import Scenario
+from loiter.model.trace import CANCELLED, ERROR, OK, TIMED_OUT, UNDELIVERED, Trace
+from loiter.record.traced import TracedExecutor
+from loiter.workloads.faults import Faults
+from loiter.workloads.loiter import spin, spin_rate
 
 TOLERANCE = 0.03  # seconds; a wrong schedule is off by a whole unit (0.05 s) or more
 MIXED = Scenario("mixed", (3, 1, 2, 1, 0, 2))
@@ -239,10 +241,11 @@ def plain_spin_speedup() -> float:
 
 
 def test_predicted_trace_has_every_strategy() -> None:
-    from loiter.runner import predict_experiment
+    from loiter.analyze.predict import predict_trace
 
-    exp = Experiment([MIXED], list(PORTABLE), "process", 2, UNIT)
-    trace = predict_experiment(exp)
+    trace = predict_trace(
+        [MIXED], PORTABLE, executor="process", workers=2, unit=UNIT, options=Options()
+    )
     assert isinstance(trace, Trace)
     assert [r.strategy for r in trace] == list(PORTABLE)
     seq = trace.runs[-1]
@@ -281,9 +284,9 @@ def test_a_task_raising_timeout_error_is_its_failure_not_the_callers_timeout(
 
 
 def test_the_command_line_offers_exactly_what_is_implemented() -> None:
-    from loiter.executors import make_executor
-    from loiter.names import EXECUTORS, STRATEGY_NAMES
-    from loiter.strategies import STRATEGIES
+    from loiter.execute.executors import make_executor
+    from loiter.execute.strategies import STRATEGIES
+    from loiter.model.names import EXECUTORS, STRATEGY_NAMES
 
     assert tuple(STRATEGIES) == STRATEGY_NAMES
     for kind in ("thread", "process"):

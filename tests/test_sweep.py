@@ -10,11 +10,13 @@ from functools import partial
 import pytest
 from conftest import UNIT
 
+from loiter.analyze.sweepstats import series, speedup
 from loiter.cli import main
-from loiter.scenarios import Scenario
-from loiter.sweep import Sweep, parse_workers, run_sweep, series, speedup
-from loiter.sweepplot import sweep_figure
-from loiter.workloads import spin, spin_rate
+from loiter.cli.params import parse_workers
+from loiter.execute.sweep import Sweep, run_sweep
+from loiter.model.scenarios import Scenario
+from loiter.render.sweepplot import sweep_figure
+from loiter.workloads.loiter import spin, spin_rate
 
 EVEN = Scenario("even", (1, 1, 1, 1))
 

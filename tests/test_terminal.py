@@ -11,9 +11,10 @@ import pytest
 from fixtures import failing_map, sample_trace, slow_first_as_completed, slow_first_map
 from rich.console import Console
 
-from loiter.booklog import book_lines, book_log
-from loiter.tables import Summaries, comparisons, summary_json
-from loiter.trace import Trace
+from loiter.model.trace import Trace
+from loiter.render.booklog import book_lines, book_log
+from loiter.render.terminal.tables import Summaries, summary_json
+from loiter.render.words import comparisons
 
 # The book's line: "[HH:MM:SS] " then n tabs then the message.
 BOOK_LINE = re.compile(

@@ -7,9 +7,9 @@ import json
 import pytest
 from fixtures import failing_map, sample_trace, slow_first_as_completed, slow_first_map
 
-from loiter import tracefile
-from loiter.trace import Blocked, Run, Task, ordering_stalls
-from loiter.tracefile import TraceError
+from loiter.model import tracefile
+from loiter.model.trace import Blocked, Run, Task, ordering_stalls
+from loiter.model.tracefile import TraceError
 
 
 def test_stall_is_held_time_while_the_caller_waits_for_another_task() -> None:
@@ -158,7 +158,7 @@ def test_stalls_of_results_held_across_many_waits_match_the_exact_sum(
     """Thousands of quick tasks behind a busy caller: prefix sums give the same stalls."""
     import random
 
-    from loiter import trace as trace_module
+    from loiter.model import trace as trace_module
 
     rng = random.Random(7)
     n = 400

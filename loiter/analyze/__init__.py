@@ -1,0 +1,1 @@
+"""Pure functions of a Trace: the ideal schedule, fidelity, advice, sweep statistics."""

@@ -1,0 +1,319 @@
+"""What-if advice: replay a trace's measured task durations under alternatives.
+
+Takes each task's measured ``ran`` time (finished - started), feeds it to the
+ideal-schedule simulator for every strategy it knows and a few worker counts,
+and ranks the predictions against what was measured. Works on any trace,
+including one recorded from a user's own executor.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from loiter.analyze.schedule import ideal_run, ideal_schedule
+from loiter.model.names import POOLLESS, SIMULATED
+from loiter.model.options import Options
+from loiter.model.trace import STALL_EPSILON, Run, Trace
+
+ASSUMPTIONS = (
+    "task durations are the measured ones and do not depend on the worker count or strategy",
+    "all tasks are submitted at once (bounded: as the buffer allows), pools start tasks in "
+    "submission order, no overhead (so chunksize's saving on inter-process calls is not counted)",
+    "the caller spends the run's recorded consumer delay on each result, and no other time",
+)
+# A change smaller than this share of the makespan (or than STALL_EPSILON) is noise, not advice.
+NOTABLE = 0.05
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One alternative, simulated: the same numbers as a run's Summary."""
+
+    strategy: str
+    workers: int
+    makespan: float
+    first_result: float
+    total_stall: float
+    chunksize: int = 1  # map on process pools only
+    buffersize: int | None = None  # bounded only; None: unbounded
+
+    @property
+    def label(self) -> str:
+        """The strategy with the knob that shapes it, spelled as the CLI's options."""
+        if self.chunksize != 1:
+            return f"{self.strategy} chunksize={self.chunksize}"
+        if self.buffersize is not None:
+            return f"{self.strategy} buffersize={self.buffersize}"
+        return self.strategy
+
+
+@dataclass(frozen=True)
+class Advice:
+    """Ranked predictions for one measured run, and what to do about it."""
+
+    run: Run
+    measured: Prediction
+    predictions: list[Prediction]  # best first
+    recommendation: str
+    warnings: list[str] = field(default_factory=list)
+    assumptions: tuple[str, ...] = ASSUMPTIONS
+
+
+def simulate(
+    seconds: Sequence[float], workers: int, strategy: str, consumer_delay: float = 0.0, **knobs: Any
+) -> Prediction:
+    """The simulator's numbers for one alternative, counted by ``Run.summary()`` itself.
+
+    ``knobs`` are :func:`~loiter.ideal_schedule`'s: executor, chunksize, buffersize.
+    """
+    tasks = ideal_schedule(seconds, workers, strategy, consumer_delay, **knobs)
+    executor = knobs.get("executor", "thread")
+    summary = ideal_run(
+        tasks,
+        args=[None] * len(tasks),
+        scenario="what-if",
+        strategy=strategy,
+        executor=executor,
+        workers=workers,
+        unit=1.0,
+    ).summary()
+    return Prediction(
+        strategy,
+        workers,
+        makespan=summary.makespan or 0.0,
+        first_result=summary.first_result or 0.0,
+        total_stall=summary.total_stall,
+        chunksize=knobs.get("chunksize", 1),
+        buffersize=knobs.get("buffersize"),
+    )
+
+
+def worker_options(workers: int, tasks: int, cpu_bound: bool = False) -> list[int]:
+    """The measured count, halved, one more, doubled, and one per task (no more can help).
+
+    CPU-bound work cannot go faster with more workers than cores, so none are offered.
+    """
+    top = min(tasks, os.cpu_count() or 1) if cpu_bound else tasks
+    counts = {workers, max(1, workers // 2), workers + 1, workers * 2, tasks}
+    return sorted(w for w in counts if 1 <= w <= max(top, 1, workers if cpu_bound else 1))
+
+
+def chunksize_options(chunksize: int, tasks: int, workers: int) -> list[int]:
+    """One call per item, the measured size halved and doubled, and one chunk per worker."""
+    sizes = {1, chunksize, max(1, chunksize // 2), chunksize * 2, -(-tasks // workers)}
+    return sorted(c for c in sizes if c <= max(tasks, 1) or c == chunksize)
+
+
+def buffersize_options(buffersize: int | None, tasks: int, workers: int) -> list[int | None]:
+    """One task ahead per worker, two, and the measured size (None: unbounded, i.e. ``map``).
+
+    A buffer of all the tasks or more is plain ``map``, so it is offered only as measured.
+    """
+    sizes: set[int | None] = {b for b in (workers, 2 * workers) if b < tasks}
+    if buffersize is not None or not sizes:
+        sizes.add(buffersize)
+    return sorted(sizes, key=lambda b: tasks if b is None else b)
+
+
+def alternatives(run: Run, tasks: int) -> Iterator[tuple[str, int, int, int | None]]:
+    """(strategy, workers, chunksize, buffersize) for every alternative worth simulating.
+
+    ``chunksize`` only changes ``map`` on process pools (thread pools ignore it);
+    ``buffersize`` only ``bounded``; ``sequential`` has no pool, so no worker counts.
+    """
+    chunks, buffer = knobs(run)
+    counts = worker_options(run.workers, tasks, cpu_bound=run.workload == "spin")
+    for name in SIMULATED:
+        if name in POOLLESS:
+            yield name, 1, 1, None
+            continue
+        for w in counts:
+            if name == "map" and run.executor == "process":
+                for c in chunksize_options(chunks, tasks, w):
+                    yield name, w, c, None
+            elif name == "bounded":
+                for b in buffersize_options(buffer, tasks, w):
+                    yield name, w, 1, b
+            else:
+                yield name, w, 1, None
+
+
+def knobs(run: Run) -> tuple[int, int | None]:
+    """The chunksize and buffersize a run was recorded with (defaults when not recorded)."""
+    opts = Options.of(run)
+    return opts.chunksize, opts.buffersize
+
+
+def gil_bound(run: Run) -> bool:
+    """Did tasks run slower per unit of argument when more of them ran at once?
+
+    Under the GIL, CPU-bound threads share one core, so a task's measured time
+    grows with the number of tasks running beside it. Compare the time per
+    unit of argument of the least and the most crowded task (the GIL is not
+    fair, so "alone" rarely happens: concurrency is measured, not assumed).
+    """
+    if run.executor != "thread":
+        return False
+    if run.workload == "spin":
+        return True
+    spans = [(t.started, t.finished) for t in run.tasks if t.ran]
+    points = []  # (concurrency, seconds per unit of argument) per task
+    for t in run.tasks:
+        if not t.ran or not isinstance(t.arg, (int, float)) or t.arg <= 0:
+            continue
+        overlap = sum(
+            max(0.0, min(t.finished, b) - max(t.started, a))
+            for a, b in spans  # type: ignore[arg-type]
+        )
+        points.append((overlap / t.ran, t.ran / t.arg))
+    if len(points) < 2:
+        return False
+    (c_lo, r_lo), (c_hi, r_hi) = min(points), max(points)
+    if c_hi < 1.3 * c_lo:  # the tasks never ran side by side more than alone: no evidence
+        return False
+    # Sharing one core, time per unit grows with the tasks running beside it; with
+    # a core each (or when sleeping) it does not. Demand half the proportional growth.
+    return r_hi / r_lo > 1 + 0.5 * (c_hi / c_lo - 1)
+
+
+def advise(target: Run | Trace) -> list[Advice]:
+    """Advice for every run of a trace (or for one run)."""
+    runs = target.runs if isinstance(target, Trace) else [target]
+    return [advise_run(run) for run in runs if run.tasks]
+
+
+def advise_run(run: Run) -> Advice:
+    seconds = [t.ran or 0.0 for t in sorted(run.tasks, key=lambda t: t.index)]
+    delay = Options.of(run).consumer_delay
+    s = run.summary()
+    measured = Prediction(
+        run.strategy,
+        run.workers,
+        s.makespan or 0.0,
+        s.first_result or 0.0,
+        s.total_stall,
+        *knobs(run),
+    )
+    predictions = sorted(
+        (
+            simulate(seconds, w, name, delay, executor=run.executor, chunksize=c, buffersize=b)
+            for name, w, c, b in alternatives(run, len(seconds))
+        ),
+        key=lambda p: (
+            round(p.makespan, 6),
+            round(p.first_result, 6),
+            round(p.total_stall, 6),
+            p.workers,
+        ),
+    )
+    warnings = []
+    gil = gil_bound(run)
+    if gil:
+        warnings.append(
+            "tasks ran slower when more ran at once on threads: CPU-bound work under the GIL. "
+            "Predictions for other worker counts are wrong here; use a process pool to scale."
+        )
+    if any(t.ran is None for t in run.tasks):
+        warnings.append("some tasks never ran (cancelled or lost): they count as 0 s here")
+    return Advice(run, measured, predictions, recommend(run, measured, predictions, gil), warnings)
+
+
+def recommend(run: Run, measured: Prediction, predictions: list[Prediction], gil: bool) -> str:
+    """One plain-language sentence: what delivers sooner first, then what finishes sooner."""
+    same_w = [p for p in predictions if p.workers == run.workers]
+    best = min(same_w, key=lambda p: (p.first_result, p.total_stall, p.makespan), default=None)
+    noise = _noise(measured)
+    parts = []
+    now = measured  # the setup the advice has got to so far
+    if best is not None and differences(measured, best):
+        sooner = measured.first_result - best.first_result
+        gone = measured.total_stall - best.total_stall
+        if sooner > noise or gone > noise:
+            parts.append(
+                f"{switch(measured, best)}: first result {max(sooner, 0.0):.2f} s sooner, "
+                f"{max(gone, 0.0):.2f} s of held results gone"
+            )
+            now = best
+    if not parts:
+        if run.strategy == "map" and measured.total_stall <= noise:
+            parts.append("map is fine here: completion order already matches input order")
+        else:
+            parts.append(f"{measured.label} is fine here: nothing delivers sooner")
+    return "; ".join(parts + faster(measured, now, predictions, gil))
+
+
+def _noise(measured: Prediction) -> float:
+    """A change smaller than this is not worth advising."""
+    return max(NOTABLE * measured.makespan, STALL_EPSILON)
+
+
+def faster(
+    measured: Prediction, now: Prediction, predictions: list[Prediction], gil: bool
+) -> list[str]:
+    """What shortens the makespan: first with the same workers, then with more.
+
+    Each pick is as fast as the fastest of its kind, with the fewest workers,
+    then the fewest changes from ``now`` (the setup advised so far).
+    """
+    noise = _noise(measured)
+    out: list[str] = []
+    reached = measured.makespan
+    for pool in ([p for p in predictions if p.workers == now.workers], predictions):
+        top = min((p.makespan for p in pool), default=reached)
+        if reached - top <= noise:
+            continue
+        pick = min(
+            (p for p in pool if p.makespan <= top * 1.01),
+            key=lambda p: (
+                p.workers,
+                len(differences(now, p)),
+                p.strategy != now.strategy,
+                p.first_result,
+            ),
+        )
+        change = " and ".join(differences(now, pick))
+        if gil and pick.workers != now.workers:
+            out.append("more threads will not help this CPU-bound work: use processes")
+            continue
+        if not change and now is measured:
+            continue  # the same setup, predicted without overhead: nothing to change
+        if not change:
+            out.append(f"the makespan would drop from {reached:.2f} s to {pick.makespan:.2f} s too")
+        elif out:
+            out.append(f"with {change}, to {pick.makespan:.2f} s")
+        else:
+            out.append(
+                f"with {change} the makespan would drop from {reached:.2f} s "
+                f"to {pick.makespan:.2f} s"
+            )
+        reached = pick.makespan
+    return out
+
+
+def differences(ref: Prediction, p: Prediction) -> list[str]:
+    """How setup ``p`` differs from ``ref``, in words ("as_completed", "4 workers", ...).
+
+    A knob falls back to its default with a change of strategy, unsaid.
+    """
+    out = []
+    if p.strategy != ref.strategy:
+        out.append(p.strategy)
+    if p.workers != ref.workers:
+        out.append(f"{p.workers} workers")
+    same = p.strategy == ref.strategy
+    if p.chunksize != ref.chunksize and (same or p.chunksize != 1):
+        out.append(f"chunksize {p.chunksize}")
+    if p.buffersize != ref.buffersize and (same or p.buffersize is not None):
+        out.append("no buffersize" if p.buffersize is None else f"buffersize {p.buffersize}")
+    return out
+
+
+def switch(ref: Prediction, p: Prediction) -> str:
+    """ "switch to as_completed", "switch to bounded with buffersize 3", "use chunksize 1"."""
+    change = differences(ref, p)
+    if p.strategy == ref.strategy:
+        return "use " + " and ".join(change)
+    return f"switch to {change[0]}" + (f" with {' and '.join(change[1:])}" if change[1:] else "")

@@ -1,0 +1,172 @@
+"""Where commands put things: folders checked before running, traces first, charts atomically."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from loiter.cli.errors import RuntimeFailure, Stopped
+from loiter.cli.options import ChartOptions
+
+
+def load_trace(path: Path) -> Any:
+    """Load a trace file, turning any problem into a one-line runtime error."""
+    from loiter.model.tracefile import TraceError, load
+
+    try:
+        return load(path)
+    except TraceError as exc:
+        raise RuntimeFailure(str(exc)) from None
+
+
+def ensure_writable(folder: Path) -> None:
+    """Create the folder, or fail before running anything if files cannot go there."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise RuntimeFailure(f"{folder}: exists and is not a folder") from None
+    except OSError as exc:
+        raise RuntimeFailure(f"{folder}: cannot create folder ({exc.strerror})") from None
+    probe = folder / ".loiter-write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise RuntimeFailure(f"{folder}: cannot write there ({exc.strerror})") from None
+
+
+def save_partial(stopped: Any, trace_path: Path) -> None:
+    """Keep what was recorded before Ctrl-C or a dead worker, then stop with its exit code."""
+    from loiter.model.tracefile import save
+
+    try:
+        saved = f"partial trace saved to {save(stopped.trace, trace_path)}"
+    except OSError as exc:
+        saved = f"partial trace NOT saved ({trace_path}: {exc.strerror})"
+    raise Stopped(f"{stopped.reason}; {saved}", 130 if stopped.interrupted else 1)
+
+
+def save_chart(
+    trace: Any,
+    path: Path,
+    fmt: str,
+    chart: ChartOptions | None = None,
+    *,
+    ideal: bool = False,
+    title: str | None = None,
+    sweep: bool = False,
+) -> Path:
+    """Draw and write atomically; ``ideal`` adds the ideal schedule as ghost outlines,
+    ``sweep`` draws a sweep's scaling lines instead of Gantt panels."""
+    from loiter.model.atomic import write_atomic
+    from loiter.render.gantt import figure_for, render
+
+    chart = chart or ChartOptions()
+    ideal_for = None
+    if ideal:
+        from loiter.analyze.schedule import ideal_for
+    if sweep:
+        from loiter.render.sweepplot import sweep_figure
+
+        figure = sweep_figure(trace, title=title)
+    else:
+        figure = figure_for(
+            trace, title=title, style=chart.style, lanes=chart.lanes, ideal=ideal_for
+        )
+    try:
+        written = write_atomic(path, render(figure, fmt, dpi=chart.dpi or 120))
+    except OSError as exc:
+        raise RuntimeFailure(f"{path}: cannot write chart ({exc.strerror})") from None
+    if chart.open:
+        open_in_viewer(written)
+    return written
+
+
+def write_outputs(
+    trace: Any,
+    chart_path: Path,
+    trace_path: Path,
+    fmt: str,
+    chart: ChartOptions | None = None,
+    *,
+    ideal: bool = False,
+    title: str | None = None,
+    echo: bool = True,
+    sweep: bool = False,
+) -> None:
+    """The trace first (it is the data), then the chart; print each path unless told not to."""
+    from loiter.model.tracefile import save
+
+    try:
+        saved = save(trace, trace_path)
+    except OSError as exc:
+        raise RuntimeFailure(f"{trace_path}: cannot write trace ({exc.strerror})") from None
+    written = save_chart(trace, chart_path, fmt, chart, ideal=ideal, title=title, sweep=sweep)
+    if echo:
+        click.echo(saved)
+        click.echo(written)
+
+
+def write_animation(trace: Any, path: Path, speed: float, chart: ChartOptions) -> None:
+    from loiter.render.animate import animate
+
+    try:
+        written = animate(
+            trace, path, speed=speed, style=chart.style, lanes=chart.lanes, dpi=chart.dpi or 72
+        )
+    except OSError as exc:
+        raise RuntimeFailure(f"{path}: cannot write animation ({exc.strerror})") from None
+    for out in written:
+        click.echo(out)
+    if chart.open:
+        open_in_viewer(written[0])
+
+
+def make_console(no_color: bool) -> Any:
+    """rich decides terminal or not (no control codes in pipes), NO_COLOR and FORCE_COLOR."""
+    from rich.console import Console
+
+    return Console(no_color=True) if no_color else Console()
+
+
+def print_book_log(trace: Any) -> None:
+    """Plain text, never through rich: the log must be exactly the book's lines."""
+    from loiter.render.booklog import book_log
+
+    click.echo(book_log(trace), nl=False)
+
+
+def print_json(trace: Any) -> None:
+    import json
+
+    from loiter.render.terminal.tables import summary_json
+
+    click.echo(json.dumps(summary_json(trace), indent=2))
+
+
+def open_in_viewer(path: Path) -> None:
+    """Hand the file to the desktop's viewer; without one (headless), say so and carry on."""
+    import shutil
+    import subprocess
+
+    if sys.platform == "win32":  # pragma: no cover - no Windows CI
+        os.startfile(path)  # type: ignore[attr-defined]
+        return
+    opener = shutil.which("open" if sys.platform == "darwin" else "xdg-open")
+    if opener is None:
+        click.echo(f"loiter-viz: no system viewer found; open {path} yourself", err=True)
+        return
+    try:
+        subprocess.Popen(
+            [opener, str(path.resolve())],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # the viewer outlives us and never blocks the terminal
+        )
+    except OSError as exc:
+        click.echo(f"loiter-viz: cannot start {opener} ({exc.strerror}); open {path}", err=True)

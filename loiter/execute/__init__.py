@@ -1,0 +1,1 @@
+"""Run experiments: executors (thread, process, dask), the strategies that drive them, sweeps."""

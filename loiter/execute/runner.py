@@ -1,0 +1,252 @@
+"""Run an experiment: every scenario under every strategy, one fresh pool per run."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from loiter.execute.executors import InlineExecutor, make_executor, warm_up
+from loiter.execute.strategies import STRATEGIES
+from loiter.model.names import DEFAULT_STRATEGIES, EXECUTORS, POOLLESS
+from loiter.model.options import Options
+from loiter.model.options import run_meta as options_meta
+from loiter.model.scenarios import DEFAULT_SCENARIOS, SCENARIOS, Scenario, custom, preset
+from loiter.model.trace import Run, Trace
+from loiter.record.recording import Recording, jsonable
+from loiter.record.traced import TracedExecutor
+from loiter.record.worker import describe, live_events, set_live_sink
+from loiter.workloads.faults import Faults, with_faults
+from loiter.workloads.functions import check_importable, resolve
+from loiter.workloads.loiter import STOP
+
+# How long stopped workers get to end on their own before they are terminated.
+GRACE = 0.5
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """What the CLI asked for; the runner turns it into a Trace."""
+
+    scenarios: Sequence[Scenario]
+    strategies: Sequence[str]
+    executor: str = "thread"
+    workers: int = 3
+    unit: float = 0.5
+    workload: str = "loiter"
+    # The task function (picklable for process pools); None means ``workload`` at ``unit``.
+    fn: Callable[[Any], Any] | None = None
+    options: Options = field(default_factory=Options)
+    faults: Faults = field(default_factory=Faults)
+    scheduler: str | None = None  # dask: address of a running cluster
+
+
+class RunStopped(Exception):
+    """The experiment ended early (Ctrl-C); ``trace`` holds every run so far.
+
+    The last run is the partial one, frozen from what its recording held.
+    """
+
+    def __init__(self, reason: str, trace: Trace, interrupted: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.trace = trace
+        self.interrupted = interrupted
+
+
+# Sees each run's live Recording as it starts (progress bars poll it).
+OnStart = Callable[[Scenario, str, Recording], None]
+
+# Watches one run while it goes (the live view): a context manager factory given
+# the traced executor, the scenario, the strategy and the workers' event queue.
+Watch = Callable[[TracedExecutor, Scenario, str, Any], AbstractContextManager[Any]]
+
+
+def run_experiment(
+    exp: Experiment,
+    on_run: Callable[[Run], None] | None = None,
+    watch: Watch | None = None,
+    on_start: OnStart | None = None,
+) -> Trace:
+    """Run the grid scenarios x strategies in order; ``on_run`` sees each run as it ends.
+
+    Raises WorkloadError before running anything if worker processes could
+    not import the task function.
+    """
+    if exp.executor == "dask" and exp.scheduler is None:
+        from loiter.execute.dask import local_cluster
+
+        with local_cluster(exp.workers) as address:
+            return run_experiment(replace(exp, scheduler=address), on_run, watch, on_start)
+    fn = exp.fn or resolve(exp.workload, exp.unit)
+    if exp.executor == "process" and any(s not in POOLLESS for s in exp.strategies):
+        check_importable(fn)
+    trace = Trace()
+    for scenario in exp.scenarios:
+        for strategy in exp.strategies:
+            try:
+                run = run_one(scenario, strategy, exp, fn, watch, on_start)
+            except RunStopped as stopped:
+                stopped.trace.runs[:0] = trace.runs
+                raise
+            trace.runs.append(run)
+            if on_run is not None:
+                on_run(run)
+    return trace
+
+
+def run(
+    durations: Sequence[Any] | None = None,
+    *,
+    scenarios: Sequence[str] = DEFAULT_SCENARIOS,
+    strategies: Sequence[str] = DEFAULT_STRATEGIES,
+    executor: str = "thread",
+    workers: int = 3,
+    unit: float = 0.5,
+    seed: int = 0,
+    workload: str = "loiter",
+    fn: Callable[[Any], Any] | None = None,
+    options: Options | None = None,
+    faults: Faults | None = None,
+) -> Trace:
+    """What ``loiter-viz run`` does, from Python: ``durations`` replaces the preset scenarios.
+
+    ``workload`` is ``loiter``, ``spin`` or ``module:function`` (or pass ``fn``
+    itself, with ``durations`` as its arguments); ``options`` carries chunksize,
+    buffersize, consumer_delay and timeout. Bad names raise ValueError naming
+    the accepted values, as the CLI would refuse them.
+    """
+    _check("strategy", strategies, tuple(STRATEGIES))
+    _check("executor", [executor], EXECUTORS)
+    if durations is not None:
+        chosen = [custom(tuple(durations))]
+    else:
+        _check("scenario", scenarios, SCENARIOS)
+        chosen = [preset(name, seed) for name in scenarios]
+    exp = Experiment(
+        chosen,
+        tuple(strategies),
+        executor,
+        workers,
+        unit,
+        workload if fn is None else getattr(fn, "__qualname__", "custom"),
+        fn,
+        options or Options(),
+        faults or Faults(),
+    )
+    return run_experiment(exp)
+
+
+def _check(option: str, names: Sequence[str], accepted: Sequence[str]) -> None:
+    for name in names:
+        if name not in accepted:
+            raise ValueError(f"{option} {name!r} is not one of {', '.join(accepted)}")
+
+
+def run_one(
+    scenario: Scenario,
+    strategy: str,
+    exp: Experiment,
+    fn: Callable[[Any], Any] | None = None,
+    watch: Watch | None = None,
+    on_start: OnStart | None = None,
+) -> Run:
+    """One scenario under one strategy; a failure the strategy raises is part of the run.
+
+    Ctrl-C stops the run: the pool is emptied at once and :class:`RunStopped`
+    carries the partial run. A worker process that dies breaks only this run's
+    pool (see :func:`pool_broke`); the next run gets a fresh one.
+    """
+    task, args = with_faults(
+        fn or exp.fn or resolve(exp.workload, exp.unit), scenario.args, exp.faults
+    )
+    poolless = strategy in POOLLESS
+    error = None
+    STOP.clear()
+    # Worker events for the live view: threads (and the caller) share the sink,
+    # processes get it through the pool's initializer.
+    events = live_events("thread" if poolless else exp.executor) if watch else None
+    if poolless:
+        set_live_sink(events)
+    init = (set_live_sink, (events,)) if events is not None and not poolless else (None, ())
+    pool = (
+        InlineExecutor()
+        if poolless
+        else make_executor(exp.executor, exp.workers, *init, exp.scheduler)
+    )
+    traced: TracedExecutor | None = None
+    try:
+        if not poolless:
+            warm_up(pool, exp.workers)
+        traced = TracedExecutor(pool)
+        if on_start is not None:
+            on_start(scenario, strategy, traced.recording)
+        with watch(traced, scenario, strategy, events) if watch else nullcontext():
+            try:
+                STRATEGIES[strategy](traced, task, args, exp.options)
+            except Exception as exc:  # map raising at the failing index is a result, not a crash
+                error = describe(exc)
+    except KeyboardInterrupt:
+        stop_pool(pool)
+        partial = Trace([_freeze(traced, scenario, strategy, exp, "interrupted")] if traced else [])
+        raise RunStopped("interrupted", partial, True) from None
+    finally:
+        set_live_sink(None)
+    pool.shutdown(wait=True)
+    return _freeze(traced, scenario, strategy, exp, error)
+
+
+def _freeze(
+    traced: TracedExecutor, scenario: Scenario, strategy: str, exp: Experiment, error: str | None
+) -> Run:
+    meta = run_meta(scenario, strategy, exp)
+    meta["options"].update(getattr(traced.inner, "trace_options", {}))  # e.g. clock offsets
+    run = traced.recording.freeze(**meta, error=error)
+    if exp.faults:  # the tasks carried (arg, fault) pairs: the trace shows the argument
+        for t in run.tasks:
+            t.arg = jsonable(scenario.args[t.index])
+    return run
+
+
+def run_meta(scenario: Scenario, strategy: str, exp: Experiment) -> dict[str, Any]:
+    """What a run of ``exp`` records about itself (see :func:`loiter.model.options.run_meta`)."""
+    return options_meta(
+        scenario.name,
+        strategy,
+        exp.executor,
+        exp.workers,
+        exp.unit,
+        exp.workload,
+        exp.options,
+        exp.faults.options(),
+    )
+
+
+def pool_broke(run: Run) -> bool:
+    """A worker process died: the pool became unusable and the run ended early."""
+    broken = BrokenProcessPool.__name__
+    return any((e or "").startswith(broken) for e in (run.error, *(t.error for t in run.tasks)))
+
+
+def stop_pool(pool: cf.Executor) -> None:
+    """Cancel what has not started, wake sleeping loiter calls, and leave no worker behind."""
+    STOP.set()  # thread workers share this process's Event
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:  # a terminal's Ctrl-C reaches them too; kill(1) of the parent does not
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGINT)
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + GRACE
+    for proc in procs:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():  # a user function that does not sleep on STOP
+            proc.kill()
+            proc.join()
+    pool.shutdown(wait=True)

@@ -1,0 +1,60 @@
+"""Sweeps: the same scenario over a grid of worker counts, executors and strategies.
+
+One run answers "what happened"; a sweep answers "how does it scale". Every run
+of the grid goes into one Trace (``Run.options["repeat"]`` tells repeats apart),
+so the chart is a pure function of the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from loiter.execute.runner import Experiment, RunStopped, run_one
+from loiter.model.scenarios import Scenario
+from loiter.model.trace import Run, Trace
+from loiter.workloads.functions import resolve
+
+# Mixed durations, more tasks than a small pool: scaling and ordering stalls both show.
+SWEEP_ARGS = (3, 1, 2, 1, 3, 1, 2, 1)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """The grid: every executor x strategy x worker count, ``repeat`` times."""
+
+    scenario: Scenario
+    workers: Sequence[int]
+    executors: Sequence[str]
+    strategies: Sequence[str]
+    workload: str = "loiter"
+    unit: float = 0.1
+    repeat: int = 1
+    fn: Callable[[Any], Any] | None = None  # None: ``workload`` resolved at ``unit``
+
+    @property
+    def total(self) -> int:
+        return len(self.workers) * len(self.executors) * len(self.strategies) * self.repeat
+
+
+def run_sweep(sweep: Sweep, on_run: Callable[[Run], None] | None = None) -> Trace:
+    """Run the grid, repeats outermost so slow drifts in machine load spread over all points."""
+    fn = sweep.fn or resolve(sweep.workload, sweep.unit)
+    base = Experiment([sweep.scenario], (), unit=sweep.unit, workload=sweep.workload, fn=fn)
+    trace = Trace()
+    for rep in range(sweep.repeat):
+        for executor in sweep.executors:
+            for workers in sweep.workers:
+                for strategy in sweep.strategies:
+                    exp = replace(base, executor=executor, workers=workers)
+                    try:
+                        run = run_one(sweep.scenario, strategy, exp)
+                    except RunStopped as stopped:  # Ctrl-C: keep the runs already done
+                        stopped.trace.runs[:0] = trace.runs
+                        raise
+                    run.options["repeat"] = rep
+                    trace.runs.append(run)
+                    if on_run is not None:
+                        on_run(run)
+    return trace

@@ -1,0 +1,108 @@
+"""The trace file: the public contract between a run and every renderer.
+
+``{"format": "loiter-trace", "version": 1, "runs": [...]}``. Loading checks
+the header first so the error names the real problem, then validates every
+field's type; unknown fields are ignored so newer files degrade gracefully.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from loiter.model.atomic import write_atomic
+from loiter.model.trace import OUTCOMES, Run, Trace
+
+FORMAT = "loiter-trace"
+VERSION = 1
+
+
+class TraceError(ValueError):
+    """A trace file that cannot be read; the message says why in one line."""
+
+
+# What the decoder raises on bad input; a bad byte inside a string surfaces as UnicodeDecodeError.
+_BAD_INPUT = (msgspec.DecodeError, RecursionError, UnicodeDecodeError)
+
+
+class _Header(msgspec.Struct):
+    format: Any = None
+    version: Any = None
+
+
+class _File(msgspec.Struct):
+    format: str
+    version: int
+    runs: list[Run]
+
+
+def dumps(trace: Trace) -> bytes:
+    raw = msgspec.json.encode(_File(FORMAT, VERSION, trace.runs))
+    return msgspec.json.format(raw, indent=1) + b"\n"
+
+
+def loads(data: bytes | str, source: str = "trace") -> Trace:
+    """Parse and validate; any problem becomes one :class:`TraceError`."""
+    try:
+        header = msgspec.json.decode(data, type=_Header)
+    except _BAD_INPUT as exc:
+        raise TraceError(f"{source}: not a loiter trace ({_first_line(exc)})") from None
+    if header.format != FORMAT:
+        raise TraceError(
+            f"{source}: not a loiter trace (format is {_short(header.format)}, expected {FORMAT!r})"
+        )
+    if not isinstance(header.version, int) or isinstance(header.version, bool):
+        raise TraceError(f"{source}: version must be an integer, got {_short(header.version)}")
+    if not 1 <= header.version <= VERSION:
+        raise TraceError(
+            f"{source}: trace version {header.version} is not supported "
+            f"(this loiter-viz reads versions 1 to {VERSION})"
+        )
+    try:
+        file = msgspec.json.decode(data, type=_File)
+    except _BAD_INPUT as exc:
+        raise TraceError(f"{source}: {_first_line(exc)}") from None
+    for r, run in enumerate(file.runs):
+        _check_run(run, f"{source}: runs[{r}]")
+    return Trace(file.runs)
+
+
+def _check_run(run: Run, where: str) -> None:
+    """What the types alone do not say (JSON itself cannot hold NaN or infinity)."""
+    if run.workers < 1:
+        raise TraceError(f"{where}.workers must be at least 1, got {run.workers}")
+    if run.unit <= 0:
+        raise TraceError(f"{where}.unit must be a positive number, got {run.unit}")
+    for t, task in enumerate(run.tasks):
+        if task.outcome not in OUTCOMES:
+            raise TraceError(
+                f"{where}.tasks[{t}].outcome must be one of {', '.join(OUTCOMES)}, "
+                f"got {_short(task.outcome)}"
+            )
+
+
+def _short(value: Any) -> str:
+    """A value quoted in an error: whole if short, cut if a hostile file made it huge."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def save(trace: Trace, path: str | os.PathLike[str]) -> Path:
+    """Write atomically: an interrupted save leaves the previous file intact."""
+    return write_atomic(path, dumps(trace))
+
+
+def load(path: str | os.PathLike[str]) -> Trace:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise TraceError(f"{path}: cannot read trace ({exc.strerror or exc})") from None
+    return loads(data, source=str(path))

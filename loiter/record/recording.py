@@ -1,0 +1,228 @@
+"""The caller side of the recording: submits, deliveries and waits, in columns; frozen into a Run.
+
+The hot path is deliberately tiny: a clock read and a few column entries per
+task. Everything else (outcomes, JSON-able values, relative times) happens
+once, in :meth:`Recording.freeze`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from array import array
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FuturesTimeout
+from typing import Any
+
+from ..model.trace import CANCELLED, ERROR, OK, TIMED_OUT, UNDELIVERED, Blocked, Run, Task
+from .worker import TIMINGS_ATTR, Timing, describe, now
+
+# ``Recording.blocked`` entry for a wait no task ended (a timeout).
+NO_TASK = -1
+
+# ``Recording.delivered_ns`` of a task the caller has not had yet (the array holds machine ints).
+UNSET = -1
+
+# Tasks the columns filled later grow by at once, so submitting a task appends to two only.
+_ROOM = 4096
+
+
+class Recording:
+    """Everything the caller side saw during one run; frozen into a :class:`Run`.
+
+    One column per field, one entry per task (its index): machine ints in
+    arrays and plain lists, so recording adds no GC-tracked object per task.
+    An object per task kept alive made the collector rescan them all, which
+    cost more than the recording itself. The task count is ``len(recording)``:
+    ``submitted`` is filled last, so a reader in another thread sees every
+    column at least that long; the columns filled after submission are
+    pre-grown in blocks (their spare tail is not part of the recording).
+    """
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.origin = now()
+        self.wall_origin = time.time()
+        self.args: list[tuple[Any, ...]] = []
+        self.pos = array("q")  # position inside the chunk its future carries
+        self.futures: list[Future[Any] | None] = []  # dropped on delivery
+        self.timings: list[Timing | None] = []
+        self.results: list[Any] = []
+        self.raised: dict[int, BaseException] = {}
+        self.delivered_ns = array("q")  # UNSET until the caller has the value
+        self.submitted = array("q")
+        self._room = 0  # length of the pre-grown columns
+        # The caller's waits, flat: ask, got, index of the task that ended the wait, ...
+        self.blocked = array("q")
+
+    def __len__(self) -> int:
+        return len(self.submitted)
+
+    def delivered_at(self, index: int) -> int | None:
+        """When the caller had task ``index``'s outcome, None if not yet."""
+        got = self.delivered_ns[index]
+        return None if got == UNSET else got
+
+    def waited(self, ask: int, got: int, index: int | None) -> None:
+        """The caller was blocked from ``ask`` to ``got``, until task ``index`` arrived.
+
+        ``None`` (stored as -1: the array holds machine ints) is a wait that
+        no task ended, e.g. a timeout.
+        """
+        self.blocked.extend((ask, got, NO_TASK if index is None else index))
+
+    def _grow(self, need: int) -> None:
+        """Make room in the columns filled after submission for ``need`` tasks."""
+        more = max(need - self._room, _ROOM)
+        nones = [None] * more
+        self.futures.extend(nones)
+        self.timings.extend(nones)
+        self.results.extend(nones)
+        self.pos.extend([0] * more)
+        self.delivered_ns.extend([UNSET] * more)
+        self._room += more
+
+    def reserve_one(self, args: tuple[Any, ...]) -> int:
+        """The index of one call about to be submitted (the common case, kept loop-free)."""
+        index = len(self.args)
+        if index >= self._room:
+            self._grow(index + 1)
+        self.args.append(args)
+        self.submitted.append(now())
+        return index
+
+    def reserve(self, calls: tuple[tuple[Any, ...], ...]) -> range:
+        """The indices of calls about to be submitted together as one chunk."""
+        submitted = now()
+        first, n = len(self.args), len(calls)
+        if first + n > self._room:
+            self._grow(first + n)
+        self.pos[first : first + n] = array("q", range(n))
+        self.args.extend(calls)
+        self.submitted.extend([submitted] * n)
+        return range(first, first + n)
+
+    def delivered(self, index: int, value: Any, got: int) -> None:
+        """The caller has the value; drop the future so results do not pile up."""
+        self.delivered_ns[index] = got
+        self.results[index] = value if type(value) in _PLAIN else jsonable(value)
+        self.futures[index] = None
+
+    def deliver(self, index: int, pack: tuple[Any, int, int, str], got: int) -> None:
+        """The caller has a worker's ``(value, started, finished, worker)`` pack."""
+        self.timings[index] = pack[1:]
+        self.delivered(index, pack[0], got)
+
+    def fail(self, index: int, exc: BaseException, got: int) -> None:
+        """The caller got an exception instead of this task's value."""
+        self.raised[index] = exc
+        timings = getattr(exc, TIMINGS_ATTR, None)
+        if timings:
+            self.timings[index] = timings[min(self.pos[index], len(timings) - 1)]
+        if not (gave_up(exc) or isinstance(exc, (KeyboardInterrupt, GeneratorExit))):
+            self.delivered_ns[index] = got
+
+    def future_timing(self, index: int) -> tuple[Timing | None, BaseException | None]:
+        """The timings (and exception) a done future carries for this task, without delivering."""
+        future = self.futures[index]
+        if future is None or not future.done() or future.cancelled():
+            return None, None
+        pos = self.pos[index]
+        exc = future.exception()
+        if exc is None:
+            packs = future.result()
+            pack = packs[pos] if isinstance(packs, list) else packs
+            return pack[1:], None
+        timings = getattr(exc, TIMINGS_ATTR, None)
+        return (timings[pos] if timings and pos < len(timings) else None), exc
+
+    def freeze(self, **meta: Any) -> Run:
+        """Relative seconds, outcomes and JSON-able values; called once, after shutdown."""
+        origin = self.origin
+        tasks = [self._task(index, origin) for index in range(len(self))]
+        flat = self.blocked
+        blocked = [
+            Blocked(
+                (flat[k] - origin) / 1e9,
+                (flat[k + 1] - origin) / 1e9,
+                None if flat[k + 2] == NO_TASK else flat[k + 2],
+            )
+            for k in range(0, len(flat), 3)
+        ]
+        return Run(tasks=tasks, caller_blocked=blocked, wall_origin=self.wall_origin, **meta)
+
+    def _task(self, index: int, origin: int) -> Task:
+        outcome, error = self._settle(index)
+        started, finished, worker = self.timings[index] or _NO_TIMING
+        delivered = self.delivered_ns[index]
+        # Positional and inline: freeze runs once per task of runs of 100k tasks.
+        return Task(
+            index,
+            jsonable_arg(self.args[index]),
+            (self.submitted[index] - origin) / 1e9,
+            None if started is None else (started - origin) / 1e9,
+            None if finished is None else (finished - origin) / 1e9,
+            None if delivered == UNSET else (delivered - origin) / 1e9,
+            worker,
+            outcome,
+            self.results[index] if outcome == OK else None,
+            error,
+        )
+
+    def _settle(self, index: int) -> tuple[str, str | None]:
+        """Decide a task's outcome from what the caller saw, then from its future."""
+        delivered = self.delivered_ns[index] != UNSET
+        exc = self.raised.get(index)
+        if exc is not None:
+            if gave_up(exc):
+                self._late_timing(index)
+                return TIMED_OUT, "TimeoutError: the caller stopped waiting"
+            if delivered:
+                return ERROR, describe(exc)
+        if delivered:
+            return OK, None
+        future = self.futures[index]
+        if future is None or not future.done():
+            return UNDELIVERED, None
+        if future.cancelled():
+            return CANCELLED, None
+        exc = self._late_timing(index)
+        return UNDELIVERED, describe(exc) if exc is not None else None
+
+    def _late_timing(self, index: int) -> BaseException | None:
+        """Read timings of a task the caller never took, from its future, if it ran."""
+        timing, exc = self.future_timing(index)
+        self.timings[index] = self.timings[index] or timing
+        return exc
+
+
+_NO_TIMING = (None, None, None)
+
+
+def gave_up(exc: BaseException) -> bool:
+    """The caller's own timeout, not a task that raised TimeoutError (those carry timings)."""
+    return isinstance(exc, FuturesTimeout) and not hasattr(exc, TIMINGS_ATTR)
+
+
+_SCALARS = (int, float, bool, type(None))
+# Values kept as they are without a call (a float may be NaN, a str may be long).
+_PLAIN = frozenset((int, bool, type(None)))
+
+
+def jsonable(value: Any) -> Any:
+    """Small JSON values as they are; anything else as a short description."""
+    if isinstance(value, _SCALARS):
+        return value if not isinstance(value, float) or math.isfinite(value) else repr(value)
+    if isinstance(value, str):
+        return value if len(value) <= 80 else value[:77] + "..."
+    if isinstance(value, (list, tuple)) and len(value) <= 8:
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict) and len(value) <= 8 and all(isinstance(k, str) for k in value):
+        return {k: jsonable(v) for k, v in value.items()}
+    return f"<{type(value).__qualname__}>"
+
+
+def jsonable_arg(args: tuple[Any, ...]) -> Any:
+    """One positional argument is stored as itself, several as a list."""
+    return jsonable(args[0]) if len(args) == 1 else jsonable(list(args))

@@ -1,0 +1,288 @@
+"""An Executor that records every task of any inner executor without changing what the caller sees.
+
+``map`` is CPython's own ``Executor.map`` driven through a recording
+``submit``, so ordering, ``timeout``, cancellation on early exit and (3.14+)
+``buffersize`` behave exactly as in the standard library.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import itertools
+from collections.abc import Callable, Generator, Iterable, Iterator
+from functools import partial
+from typing import Any
+
+from loiter.model.trace import Run, Trace
+from loiter.record.recording import _PLAIN, Recording, gave_up, jsonable
+from loiter.record.worker import TIMINGS_ATTR, TimedCall, TimedChunk, Timing, now
+
+
+class TracedFuture(cf.Future):
+    """The caller's future: mirrors the inner one and notes when its result is delivered."""
+
+    def __init__(self, recording: Recording, index: int) -> None:
+        super().__init__()
+        self._recording = recording
+        self._index = index
+
+    def cancel(self) -> bool:
+        inner = self._recording.futures[self._index]
+        return inner.cancel() if inner is not None else super().cancel()
+
+    def result(self, timeout: float | None = None) -> Any:
+        rec, index = self._recording, self._index
+        ask = now()
+        waited = not self.done()
+        try:
+            value = super().result(timeout)
+        except BaseException as exc:
+            if waited:
+                rec.waited(ask, now(), index)
+            if rec.delivered_at(index) is None and not gave_up(exc):
+                rec.fail(index, exc, now())
+            raise
+        got = now()
+        if waited:
+            rec.waited(ask, got, index)
+        if rec.delivered_at(index) is None:
+            rec.delivered(index, value, got)
+        return value
+
+    def _timing(self) -> Timing | None:
+        return self._recording.timings[self._index]
+
+    def _relay(self, inner: cf.Future) -> None:
+        """Done-callback on the inner future: unwrap the worker's timings."""
+        if inner.cancelled():
+            super().cancel()
+            self.set_running_or_notify_cancel()
+            return
+        exc = inner.exception()
+        timings = self._recording.timings
+        if exc is None:
+            value, started, finished, worker = inner.result()
+            timings[self._index] = (started, finished, worker)
+            self.set_result(value)
+        else:
+            carried = getattr(exc, TIMINGS_ATTR, None)
+            if carried:
+                timings[self._index] = carried[0]
+            self.set_exception(exc)
+
+
+class _Submitter(cf.Executor):
+    """What CPython's Executor.map calls ``self.submit`` on: records, then forwards."""
+
+    def __init__(self, inner: cf.Executor, recording: Recording, chunked: bool) -> None:
+        self._inner = inner
+        self._recording = recording
+        self._chunked = chunked
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        rec = self._recording
+        if self._chunked:
+            indices = rec.reserve(args[0])
+            future = self._inner.submit(fn, *args, **kwargs)
+            rec.futures[indices.start : indices.stop] = [future] * len(indices)
+            return future
+        index = rec.reserve_one(args)
+        rec.futures[index] = future = self._inner.submit(fn, *args, **kwargs)
+        return future
+
+
+class TracedExecutor(cf.Executor):
+    """Wraps any executor; after ``shutdown`` (or the ``with`` block) ``.trace`` holds the run."""
+
+    def __init__(self, inner: cf.Executor, **meta: Any) -> None:
+        self.inner = inner
+        self.recording = Recording()
+        self.meta = meta
+        self.trace: Trace | None = None
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> TracedFuture:
+        rec = self.recording
+        index = rec.reserve_one(args)
+        outer = TracedFuture(rec, index)
+        inner = self.inner.submit(
+            TimedCall(partial(fn, **kwargs) if kwargs else fn, rec.pid), *args
+        )
+        rec.futures[index] = inner
+        inner.add_done_callback(outer._relay)
+        return outer
+
+    def map(
+        self,
+        fn: Callable[..., Any],
+        *iterables: Iterable[Any],
+        timeout: float | None = None,
+        chunksize: int = 1,
+        **kwargs: Any,
+    ) -> Iterator[Any]:
+        """Executor.map with the same semantics; ``kwargs`` passes ``buffersize`` on 3.14+."""
+        rec = self.recording
+        recorded = TimedCall(fn, rec.pid)
+        first = len(rec)
+        if chunksize > 1 and isinstance(self.inner, cf.ProcessPoolExecutor):
+            submitter = _Submitter(self.inner, rec, chunked=True)
+            chunks = _chunks(iterables, chunksize)
+            chunked = TimedChunk(recorded)
+            source = cf.Executor.map(submitter, chunked, chunks, timeout=timeout, **kwargs)
+            batches: Iterator[Any] = source
+        else:
+            submitter = _Submitter(self.inner, rec, chunked=False)
+            source = cf.Executor.map(submitter, recorded, *iterables, timeout=timeout, **kwargs)
+            batches = zip(source)  # batches of one pack
+        return self._deliver_in_order(batches, source, first, submitter)
+
+    def _deliver_in_order(
+        self,
+        batches: Iterator[Any],
+        source: Generator[Any, None, None],
+        index: int,
+        submitter: _Submitter,
+    ) -> Iterator[Any]:
+        """Per result: a clock read or two, the task's columns filled in place, a wait appended.
+
+        This is ``Recording.delivered`` and ``Recording.waited`` inlined: map is
+        the hot path of big pipelines. A batch (a chunk's packs) arrives whole,
+        so only its first task can keep the caller waiting; the others are
+        delivered the moment they are asked for. CPython 3.14's
+        map(buffersize=) holds its executor (our submitter) only weakly; this
+        frame keeps it alive, or later tasks would never be submitted.
+        """
+        rec = self.recording
+        timings, delivered, results, futures = (
+            rec.timings,
+            rec.delivered_ns,
+            rec.results,
+            rec.futures,
+        )
+        waited = rec.blocked.extend
+        plain = _PLAIN
+        try:
+            ask = now()
+            while True:
+                try:
+                    batch = next(batches)
+                except StopIteration:
+                    return
+                except BaseException as exc:
+                    got = now()
+                    waited((ask, got, index))
+                    rec.fail(index, exc, got)
+                    raise
+                got = now()
+                for pack in batch:
+                    value = pack[0]
+                    timings[index] = pack[1:]
+                    delivered[index] = got
+                    results[index] = value if type(value) in plain else jsonable(value)
+                    futures[index] = None  # so results do not pile up
+                    waited((ask, got, index))
+                    index += 1
+                    yield value
+                    ask = got = now()
+        finally:
+            source.close()  # CPython's map cancels what has not started
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+        if wait:
+            self.freeze()
+
+    def freeze(self, **meta: Any) -> Run:
+        """Turn what was recorded into a Trace of one run (also available as ``.trace``)."""
+        run = self.recording.freeze(**{**_default_meta(self.inner), **self.meta, **meta})
+        self.trace = Trace([run])
+        return run
+
+
+def traced(executor: cf.Executor, **meta: Any) -> TracedExecutor:
+    """Wrap any executor so every task it runs is recorded; ``.trace`` holds the run after ``with``.
+
+    ``meta`` overrides what the trace says about the run (``scenario``,
+    ``strategy``, ``workload``, ``unit``...). Results, exceptions and ordering
+    are unchanged; the tasks must be picklable if the executor needs them to be.
+    """
+    return TracedExecutor(executor, **meta)
+
+
+def _default_meta(inner: cf.Executor) -> dict[str, Any]:
+    kind = {
+        cf.ThreadPoolExecutor: "thread",
+        cf.ProcessPoolExecutor: "process",
+    }.get(type(inner), type(inner).__name__)
+    return {
+        "scenario": "custom",
+        "strategy": "traced",
+        "executor": kind,
+        "workers": getattr(inner, "_max_workers", 1),
+        "unit": 1.0,
+        "workload": "custom",
+        "options": dict(getattr(inner, "trace_options", {})),  # e.g. a cluster's clock offsets
+    }
+
+
+def _chunks(iterables: tuple[Iterable[Any], ...], size: int) -> Iterator[tuple[Any, ...]]:
+    it = zip(*iterables)
+    while chunk := tuple(itertools.islice(it, size)):
+        yield chunk
+
+
+def as_completed(fs: Iterable[cf.Future], timeout: float | None = None) -> Iterator[cf.Future]:
+    """``concurrent.futures.as_completed`` that also records when the caller was blocked.
+
+    On timeout, the futures not yet yielded are recorded as timed out.
+    """
+    fs = list(fs)
+    it = cf.as_completed(fs, timeout)
+    while True:
+        ask = now()
+        try:
+            future = next(it)
+        except StopIteration:
+            return
+        except cf.TimeoutError:
+            _waited(fs, ask)
+            give_up(f for f in fs if not f.done())
+            raise
+        got = now()
+        if isinstance(future, TracedFuture):
+            future._recording.waited(ask, got, future._index)
+        yield future
+
+
+def wait(
+    fs: Iterable[cf.Future], timeout: float | None = None, return_when: str = cf.ALL_COMPLETED
+) -> tuple[set[cf.Future], set[cf.Future]]:
+    """``concurrent.futures.wait`` that records the wait, ended by the first task that finished."""
+    fs = list(fs)
+    ask = now()
+    result = cf.wait(fs, timeout, return_when)
+    got = now()
+    traced = [f for f in result.done if isinstance(f, TracedFuture) and f._timing()]
+    if traced:
+        first = min(traced, key=lambda f: f._timing()[1])
+        first._recording.waited(ask, got, first._index)
+    elif not result.done:
+        _waited(fs, ask, got)
+    return result
+
+
+def _waited(fs: list[cf.Future], ask: int, got: int | None = None) -> None:
+    """Record a wait that no task ended (it timed out), on the futures' recording."""
+    for future in fs:
+        if isinstance(future, TracedFuture):
+            future._recording.waited(ask, got or now(), None)
+            return
+
+
+def give_up(fs: Iterable[cf.Future]) -> None:
+    """The caller stopped waiting for these futures: their tasks are recorded as timed out."""
+    got = now()
+    for future in fs:
+        if isinstance(future, TracedFuture):
+            rec, index = future._recording, future._index
+            if rec.delivered_at(index) is None:
+                rec.fail(index, cf.TimeoutError(), got)

@@ -1,0 +1,143 @@
+"""Every sentence and number the renderers show, in one place, so a chart, a table and a report agree.
+
+Pure functions of the data: no rich, no matplotlib.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model.names import CLOCK
+from ..model.trace import (
+    CANCELLED,
+    ERROR,
+    STALL_EPSILON,
+    TIMED_OUT,
+    UNDELIVERED,
+    Run,
+    Stall,
+    Summary,
+    Task,
+    Trace,
+)
+
+
+def seconds(value: float | None, digits: int | None = None, *, unit: str = "") -> str:
+    """The one duration formatter.
+
+    ``digits=None``: for people, one unit per size so neighbours read alike
+    (``4.0s``, ``250ms``); ``digits=k``: fixed decimals for aligned columns,
+    followed by ``unit``. A time that never happened is a dash.
+    """
+    if value is None:
+        return "—"
+    if digits is not None:
+        return f"{value:.{digits}f}{unit}"
+    if abs(value) >= 0.9995:
+        return f"{value:.1f}s"
+    return f"{value * 1000:.0f}ms"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def verdict(run: Run, summary: Summary | None = None) -> str:
+    """The panel's lesson in one line: how much finished work sat waiting, and why."""
+    s = summary or run.summary()
+    parts = []
+    if s.stalled_tasks:
+        n = s.stalled_tasks
+        parts.append(f"{n} result{'s' if n != 1 else ''} held {seconds(s.total_stall)} in total")
+    backlog = s.total_held - s.total_stall
+    if backlog > STALL_EPSILON * max(1, len(run.tasks)):
+        parts.append(f"{seconds(backlog)} held while the caller was busy")
+    if run.error:
+        parts.append(f"raised {run.error.split(':')[0]} to the caller")
+    if not parts:
+        parts.append("none held: each result delivered as it finished")
+    bad = [f"{n} {k.replace('_', ' ')}" for k, n in s.outcomes.items() if k != "ok"]
+    if bad:
+        parts.append(", ".join(bad))
+    return f"{run.strategy}: " + "; ".join(parts)
+
+
+def timings(summary: Summary) -> str:
+    return f"first result {seconds(summary.first_result)} · makespan {seconds(summary.makespan)}"
+
+
+def task_note(task: Task, stall: Stall) -> str:
+    """The words beside one task's row: its stall and its fate."""
+    notes = []
+    if stall.seconds > STALL_EPSILON:
+        culprit = f" for #{stall.blocked_on}" if stall.blocked_on is not None else ""
+        notes.append(f"waited {seconds(stall.seconds)}{culprit}")
+    if task.outcome == ERROR:
+        notes.append(f"raised {(task.error or 'an exception').split(':')[0]}")
+    elif task.outcome == CANCELLED:
+        notes.append("cancelled, never ran")
+    elif task.outcome == UNDELIVERED:
+        notes.append("never delivered")
+    elif task.outcome == TIMED_OUT:
+        notes.append("timed out")
+    return " · ".join(notes)
+
+
+def call_label(arg: Any) -> str:
+    """A task's row label: ``loiter(4)`` for a duration, else the argument, short."""
+    return f"loiter({arg:g})" if isinstance(arg, (int, float)) else str(arg)[:18]
+
+
+def compare(a: Run, b: Run) -> str:
+    """One line on how ``b`` did against ``a`` on the same scenario: first result and stalls."""
+    sa, sb = a.summary(), b.summary()
+    line = f"{b.scenario}: {b.strategy}"
+    if sa.first_result is None or sb.first_result is None:
+        line += " delivered no result to compare"
+    elif abs(sa.first_result - sb.first_result) < 0.0005:
+        line += f" delivered its first result when {a.strategy} did"
+    else:
+        way = "sooner" if sa.first_result > sb.first_result else "later"
+        gap = abs(sa.first_result - sb.first_result)
+        line += f" delivered its first result {seconds(gap, 3, unit='s')} {way} than {a.strategy}"
+    if sb.stalled_tasks:
+        stall = seconds(sb.total_stall, 3, unit="s")
+        return line + f" and stalled {sb.stalled_tasks} task(s) for {stall}"
+    return line + " and held nothing" + (" either" if not sa.stalled_tasks else "")
+
+
+def comparisons(trace: Trace) -> list[str]:
+    """Per scenario, every other strategy against the first one run."""
+    firsts: dict[str, Run] = {}
+    lines = []
+    for run in trace:
+        base = firsts.setdefault(run.scenario, run)
+        if base is not run:
+            lines.append(compare(base, run))
+    return lines
+
+
+def clock_note(run: Run) -> str | None:
+    """A warning when clock uncertainty is as large as the effects the chart shows.
+
+    The effect is the largest ordering stall, or the unit when there is
+    none; a worker's timestamps are only as good as its offset estimate.
+    """
+    clock = run.options.get(CLOCK)
+    if not clock:
+        return None
+    worst = max(c["uncertainty"] for c in clock.values())
+    stall = max((s.seconds for s in run.stalls()), default=0.0)
+    effect = stall if stall > 0 else run.unit
+    if worst <= effect:
+        return None
+    return f"clock uncertainty up to {worst * 1e3:.1f} ms: larger than the effects shown"
+
+
+def flags_report(run: Run) -> str:
+    """The book's closing line: ``20 flags downloaded in 0.62s`` plus the outcome counts."""
+    from ..workloads.flags.download import tally
+
+    makespan = run.summary().makespan or 0.0
+    counts = ", ".join(f"{n} {k}" for k, n in tally(run).items())
+    return f"{run.label}: {len(run.tasks)} flags in {seconds(makespan, 2, unit='s')} ({counts})"
