@@ -1,4 +1,4 @@
-"""Shared fixtures: short units, and workload functions importable by worker processes."""
+"""Shared fixtures (the executor kinds) and the order tests run in; shared code is in helpers/."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import pytest
 
 # Charts are rendered headless in tests.
 os.environ.setdefault("MPLBACKEND", "Agg")
-
-UNIT = 0.05  # seconds per duration unit: short, but far above scheduling noise
 
 
 @pytest.fixture(params=["thread", "process"])

@@ -7,9 +7,9 @@ import json
 from concurrent.futures import as_completed
 
 import pytest
-from conftest import UNIT
+from helpers import UNIT
+from helpers.taskfns import fail_on_two, nap
 from matplotlib.figure import Figure
-from taskfns import fail_on_two, nap
 
 import loiter
 from loiter.model.trace import ERROR, OK

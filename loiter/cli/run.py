@@ -1,4 +1,4 @@
-"""``loiter-viz run`` (the default command) and ``predict``: run the experiment, or its ideal schedule."""
+"""``loiter-viz run`` (the default command) and ``predict``: run an experiment, or predict it."""
 
 from __future__ import annotations
 

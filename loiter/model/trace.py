@@ -105,7 +105,7 @@ class Run:
         return api.plot(self, title=title)
 
     def advise(self) -> Advice:
-        """What if? This run's task durations replayed under other setups (see loiter.analyze.advise)."""
+        """What if? This run's task durations replayed under other setups (analyze.advise)."""
         from .. import api
 
         return api.advise_run(self)

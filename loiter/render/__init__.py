@@ -1,1 +1,1 @@
-"""Trace -> artefact: Gantt charts, animations, exports, the book log, notebook and terminal views."""
+"""Trace -> artefact: Gantt charts, animations, exports, the book log, notebook and terminal."""

@@ -1,4 +1,4 @@
-"""Every sentence and number the renderers show, in one place, so a chart, a table and a report agree.
+"""Every sentence and number the renderers show, in one place: charts, tables and reports agree.
 
 Pure functions of the data: no rich, no matplotlib.
 """

@@ -1,4 +1,4 @@
-"""The worker-lane view: a big run in a few rows (queue, a lane per worker, results held, caller)."""
+"""Worker lanes: a big run in a few rows (queue, a lane per worker, results held, caller)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What a flags run needs besides the pool: which countries, how the server behaves, where files go."""
+"""What a flags run needs besides the pool: countries, how the server behaves, where files go."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import time
 from io import StringIO
 
 import pytest
-from fixtures import failing_map, sample_trace, slow_first_as_completed, slow_first_map
+from helpers.fixtures import failing_map, sample_trace, slow_first_as_completed, slow_first_map
 from rich.console import Console
 
 from loiter.model.trace import Trace

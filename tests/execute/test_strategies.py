@@ -10,8 +10,8 @@ import time
 import weakref
 
 import pytest
-from conftest import UNIT
-from taskfns import io_timeout_on_two
+from helpers import UNIT
+from helpers.taskfns import io_timeout_on_two
 
 from loiter.analyze.schedule import ideal_for
 from loiter.execute.runner import Experiment, pool_broke, run_experiment, run_one

@@ -10,7 +10,7 @@ import sys
 
 import httpx
 import pytest
-from fixtures import sigint_default
+from helpers.fixtures import sigint_default
 from test_cli import cli
 
 from loiter.model import tracefile

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fixtures import sigint_default
+from helpers.fixtures import sigint_default
 
 from loiter.model import tracefile
 from loiter.model.trace import CANCELLED, UNDELIVERED

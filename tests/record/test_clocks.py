@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from fixtures import slow_first_as_completed, slow_first_map
+from helpers.fixtures import slow_first_as_completed, slow_first_map
 
 from loiter.cli import main
 from loiter.model.names import CLOCK

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 import pytest
-from taskfns import die_on_two, nap
+from helpers.taskfns import die_on_two, nap
 
 from loiter.execute.dask import DaskPool, available, local_cluster
 from loiter.execute.runner import Experiment, run_experiment

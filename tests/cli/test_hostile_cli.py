@@ -257,7 +257,7 @@ def test_bad_value_is_one_line_naming_option_and_accepted_values(
 
 
 def _truncated_trace() -> bytes:
-    from fixtures import sample_trace
+    from helpers.fixtures import sample_trace
 
     from loiter.model.tracefile import dumps
 

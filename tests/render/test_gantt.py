@@ -7,7 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
-from fixtures import (
+from helpers.fixtures import (
     failing_map,
     many_tasks,
     sample_trace,

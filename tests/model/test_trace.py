@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from fixtures import failing_map, sample_trace, slow_first_as_completed, slow_first_map
+from helpers.fixtures import failing_map, sample_trace, slow_first_as_completed, slow_first_map
 
 from loiter.model import tracefile
 from loiter.model.trace import Blocked, Run, Task, ordering_stalls

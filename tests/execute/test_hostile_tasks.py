@@ -5,8 +5,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 import threading
 
-import hostile_taskfns as h
 import pytest
+from helpers import hostile_taskfns as h
 
 from loiter.execute.executors import make_executor
 from loiter.execute.strategies import STRATEGIES

@@ -10,14 +10,14 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from fixtures import failing_map, sample_trace, slow_first_map
+from helpers.fixtures import failing_map, sample_trace, slow_first_map
 
 from loiter.cli import main
 from loiter.model.trace import Trace
 from loiter.model.tracefile import load, save
 from loiter.render.export import CSV_COLUMNS, to_chrome, to_csv
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 
 
 def _events(trace: Trace) -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from fixtures import slow_first_map
+from helpers.fixtures import slow_first_map
 from test_cli import cli
 
 from loiter.model import tracefile

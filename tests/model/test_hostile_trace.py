@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 import pytest
-from fixtures import sample_trace
+from helpers.fixtures import sample_trace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

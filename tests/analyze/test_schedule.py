@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fixtures import slow_first_map
+from helpers.fixtures import slow_first_map
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 
 import pytest
-from conftest import UNIT
+from helpers import UNIT
 
 from loiter.analyze.sweepstats import series, speedup
 from loiter.cli import main

@@ -8,8 +8,8 @@ import time
 from functools import partial
 
 import pytest
-from conftest import UNIT
-from taskfns import clock_now, fail_on_two
+from helpers import UNIT
+from helpers.taskfns import clock_now, fail_on_two
 
 from loiter.analyze.schedule import ideal_schedule
 from loiter.execute.executors import make_executor, warm_up

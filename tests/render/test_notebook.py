@@ -10,7 +10,7 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
-NOTEBOOK = Path(__file__).parent.parent / "examples" / "chapter17.ipynb"
+NOTEBOOK = Path(__file__).parents[2] / "examples" / "chapter17.ipynb"
 
 
 @pytest.fixture(scope="module")

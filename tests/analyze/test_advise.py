@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import partial
 
 import pytest
-from conftest import UNIT
-from fixtures import sample_trace, slow_first_as_completed, slow_first_map
+from helpers import UNIT
+from helpers.fixtures import sample_trace, slow_first_as_completed, slow_first_map
 
 from loiter.analyze.advise import Prediction, advise, alternatives, gil_bound, simulate
 from loiter.analyze.schedule import ideal_run, ideal_schedule

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fixtures import sample_trace
+from helpers.fixtures import sample_trace
 from matplotlib.colors import to_rgba
 from PIL import Image
 from test_cli import cli

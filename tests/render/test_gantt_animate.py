@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fixtures import slow_first_map
+from helpers.fixtures import slow_first_map
 from matplotlib.colors import to_rgba
 from PIL import Image
 
