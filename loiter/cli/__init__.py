@@ -9,10 +9,12 @@ line and exit 1.
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import click
 
+from loiter.cli.errors import stop_signals_raise
 from loiter.cli.flags import serve
 from loiter.cli.replay import advise, animate_command, export, log, plot, summary
 from loiter.cli.run import predict, run
@@ -49,16 +51,19 @@ for command in (run, predict, plot, log, summary, animate_command, export, sweep
 def main(argv: list[str] | None = None) -> None:
     """Entry point: click's parsing, but our one-line errors and exit codes."""
     try:
-        code = cli.main(args=argv, prog_name="loiter-viz", standalone_mode=False)
+        with stop_signals_raise():
+            code = cli.main(args=argv, prog_name="loiter-viz", standalone_mode=False)
     except click.UsageError as exc:
         click.echo(f"loiter-viz: error: {_one_line(exc.format_message())}", err=True)
         sys.exit(2)
     except click.ClickException as exc:
         click.echo(f"loiter-viz: error: {_one_line(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, click.Abort):
-        click.echo("loiter-viz: interrupted", err=True)
-        sys.exit(130)
+    except (KeyboardInterrupt, click.Abort) as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        reason = "interrupted" if signum == signal.SIGINT else f"stopped by {exc}"
+        click.echo(f"loiter-viz: {reason}", err=True)
+        sys.exit(128 + signum)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,37 @@ import click
 
 from loiter.cli.errors import RuntimeFailure, Stopped
 from loiter.cli.options import ChartOptions
+
+
+def distinct(**paths: Path | None) -> None:
+    """Refuse, before anything runs, two outputs (or an input and an output) on one file.
+
+    ``paths`` maps a description ("--trace", "the chart", "the trace read") to its path;
+    the same file under another spelling, a symlink or a hard link counts as the same.
+    """
+    seen: dict[str, str] = {}
+    for what, path in paths.items():
+        if path is None:
+            continue
+        key = os.path.realpath(path)
+        for other, other_key in seen.items():
+            if key == other_key or _same_file(key, other_key):
+                raise click.UsageError(
+                    f"{_name(what)} and {_name(other)} are the same file ({path}): "
+                    "one would destroy the other; give them different paths"
+                )
+        seen[what] = key
+
+
+def _name(what: str) -> str:
+    return what.replace("_", " ")
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet
+        return False
 
 
 def load_trace(path: Path) -> Any:
@@ -47,7 +80,7 @@ def save_partial(stopped: Any, trace_path: Path) -> None:
         saved = f"partial trace saved to {save(stopped.trace, trace_path)}"
     except OSError as exc:
         saved = f"partial trace NOT saved ({trace_path}: {exc.strerror})"
-    raise Stopped(f"{stopped.reason}; {saved}", 130 if stopped.interrupted else 1)
+    raise Stopped(f"{stopped.reason}; {saved}", 128 + stopped.signum)
 
 
 def save_chart(
@@ -97,18 +130,39 @@ def write_outputs(
     title: str | None = None,
     echo: bool = True,
     sweep: bool = False,
+    saved: Path | None = None,
 ) -> None:
-    """The trace first (it is the data), then the chart; print each path unless told not to."""
-    from loiter.model.tracefile import save
-
-    try:
-        saved = save(trace, trace_path)
-    except OSError as exc:
-        raise RuntimeFailure(f"{trace_path}: cannot write trace ({exc.strerror})") from None
-    written = save_chart(trace, chart_path, fmt, chart, ideal=ideal, title=title, sweep=sweep)
+    """The trace first (it is the data; ``saved`` when it is on disk already), then the chart;
+    print each path unless told not to."""
+    saved = saved or save_trace(trace, trace_path)
+    with after_saving(saved):
+        written = save_chart(trace, chart_path, fmt, chart, ideal=ideal, title=title, sweep=sweep)
     if echo:
         click.echo(saved)
         click.echo(written)
+
+
+def save_trace(trace: Any, path: Path) -> Path:
+    """Write the trace file (atomically) or fail with one line."""
+    from loiter.model.tracefile import save
+
+    try:
+        return save(trace, path)
+    except OSError as exc:
+        raise RuntimeFailure(f"{path}: cannot write trace ({exc.strerror})") from None
+
+
+@contextmanager
+def after_saving(saved: Path) -> Iterator[None]:
+    """Work done once the trace is safe on disk: Ctrl-C, SIGTERM or SIGHUP here stop it with
+    exit code 128 + signal, and say where the trace is."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        from loiter.execute.runner import stop_reason
+
+        reason, signum = stop_reason(exc)
+        raise Stopped(f"{reason}; trace saved to {saved}", 128 + signum) from None
 
 
 def write_animation(trace: Any, path: Path, speed: float, chart: ChartOptions) -> None:

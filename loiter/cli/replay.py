@@ -16,6 +16,7 @@ from loiter.cli.options import (
     trace_argument,
 )
 from loiter.cli.outputs import (
+    distinct,
     ensure_writable,
     load_trace,
     make_console,
@@ -81,11 +82,12 @@ def plot(
     Example:
       loiter-viz plot plots/loiter-thread-3w.json -o slow-first.svg
     """
-    trace = load_trace(trace_file)
     if fmt is None:
         suffix = output.suffix.lstrip(".").lower() if output else ""
         fmt = suffix if suffix in FORMATS else "png"
     output = output or trace_file.with_suffix(f".{fmt}")
+    distinct(**{"the trace read": trace_file, "--output": output})
+    trace = load_trace(trace_file)
     ensure_writable(output.parent)
     click.echo(save_chart(trace, output, fmt, chart, ideal=ideal))
 
@@ -110,10 +112,13 @@ def animate_command(
     Example:
       loiter-viz animate plots/loiter-thread-3w.json -o lecture.gif --speed 0.5
     """
-    trace = load_trace(trace_file)
     output = output or trace_file.with_suffix(".gif")
     if output.suffix.lower() != ".gif":
         raise click.BadParameter(f"{output}: must end in .gif", param_hint="'--output'")
+    distinct(
+        **{"the trace read": trace_file, "--output": output, "its MP4": output.with_suffix(".mp4")}
+    )
+    trace = load_trace(trace_file)
     ensure_writable(output.parent)
     write_animation(trace, output, speed, chart)
 
@@ -145,8 +150,9 @@ def export(trace_file: Path, fmt: str, output: Path | None) -> None:
     from loiter.model.atomic import write_atomic
     from loiter.render.export import to_chrome, to_csv
 
-    trace = load_trace(trace_file)
     output = output or trace_file.with_suffix(".chrome.json" if fmt == "chrome" else ".csv")
+    distinct(**{"the trace read": trace_file, "--output": output})
+    trace = load_trace(trace_file)
     ensure_writable(output.parent)
     data = json.dumps(to_chrome(trace)) if fmt == "chrome" else to_csv(trace)
     try:

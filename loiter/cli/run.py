@@ -27,11 +27,14 @@ from loiter.cli.options import (
     workload_option,
 )
 from loiter.cli.outputs import (
+    after_saving,
+    distinct,
     ensure_writable,
     make_console,
     print_book_log,
     print_json,
     save_partial,
+    save_trace,
     write_animation,
     write_outputs,
 )
@@ -143,6 +146,11 @@ def run(
     stem = f"{'flags' if flags else 'loiter'}-{executor}-{workers}w"
     chart_path = out_dir / f"{stem}.{fmt}"
     trace_path = trace_path or chart_path.with_suffix(".json")
+    gif = chart_path.with_suffix(".gif") if animate else None
+    mp4 = chart_path.with_suffix(".mp4") if animate else None
+    distinct(
+        **{"--trace": trace_path, "the chart": chart_path, "the animation": gif, "its MP4": mp4}
+    )
     exp = experiment(
         chosen,
         strategy,
@@ -190,17 +198,21 @@ def run(
         save_partial(stopped, trace_path)
     except OSError as exc:  # e.g. a --scheduler nobody listens on
         raise RuntimeFailure(f"--executor {executor}: {exc}") from exc
-    if book and not as_json:
-        print_book_log(trace)
-    if not quiet:
-        console.print(Summaries(trace))
-        if ideal:
-            console.print(fidelity_table(trace))
-    write_outputs(trace, chart_path, trace_path, fmt, chart, ideal=ideal, echo=not as_json)
-    if as_json:
-        print_json(trace)
-    if animate:
-        write_animation(trace, chart_path.with_suffix(".gif"), 1.0, chart)
+    saved = save_trace(trace, trace_path)  # the data first: what follows may be interrupted
+    with after_saving(saved):
+        if book and not as_json:
+            print_book_log(trace)
+        if not quiet:
+            console.print(Summaries(trace))
+            if ideal:
+                console.print(fidelity_table(trace))
+        write_outputs(
+            trace, chart_path, trace_path, fmt, chart, ideal=ideal, echo=not as_json, saved=saved
+        )
+        if as_json:
+            print_json(trace)
+        if animate:
+            write_animation(trace, chart_path.with_suffix(".gif"), 1.0, chart)
     broken = [r.label for r in trace if pool_broke(r)]
     if broken:
         raise RuntimeFailure(
@@ -380,6 +392,7 @@ def predict(
     chosen = choose_scenarios(durations, scenarios, seed)
     chart_path = out_dir / f"predict-{executor}-{workers}w.{fmt}"
     trace_path = trace_path or chart_path.with_suffix(".json")
+    distinct(**{"--trace": trace_path, "the chart": chart_path})
     exp = experiment(
         chosen,
         strategy,

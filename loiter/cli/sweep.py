@@ -18,7 +18,7 @@ from loiter.cli.options import (
     workers_option,
     workload_option,
 )
-from loiter.cli.outputs import ensure_writable, save_partial, write_outputs
+from loiter.cli.outputs import distinct, ensure_writable, save_partial, write_outputs
 from loiter.cli.params import Whole
 from loiter.cli.run import check_dask
 
@@ -83,6 +83,7 @@ def sweep(
     stem = f"sweep-{name}-{workers[0]}-{workers[-1]}w"
     chart_path = out_dir / f"{stem}.{fmt}"
     trace_path = trace_path or chart_path.with_suffix(".json")
+    distinct(**{"--trace": trace_path, "the chart": chart_path})
     for folder in {chart_path.parent, trace_path.parent}:
         ensure_writable(folder)  # after every option is checked: a typo creates nothing
     grid = Sweep(chosen, workers, executor, strategy, workload, unit, repeat, fn)

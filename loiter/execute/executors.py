@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import signal
 import time
 from collections.abc import Callable
 from typing import Any
@@ -34,8 +35,14 @@ def make_executor(
 
 
 def _start_worker(initializer: Callable[..., Any] | None, initargs: tuple) -> None:
-    """Every worker process: Ctrl-C ends its loiter calls cleanly, then the caller's initializer."""
+    """Every worker process: Ctrl-C ends its loiter calls cleanly, then the caller's initializer.
+
+    A forked worker inherits the caller's handlers; SIGTERM and SIGHUP (``timeout``, a
+    closed terminal signal the whole group) end a worker quietly: the caller saves the run.
+    """
     stop_on_sigint()
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
     if initializer is not None:
         initializer(*initargs)
 

@@ -7,9 +7,9 @@ import contextlib
 import os
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -49,16 +49,26 @@ class Experiment:
 
 
 class RunStopped(Exception):
-    """The experiment ended early (Ctrl-C); ``trace`` holds every run so far.
+    """The experiment ended early (Ctrl-C, SIGTERM, SIGHUP); ``trace`` holds every run so far.
 
-    The last run is the partial one, frozen from what its recording held.
+    The last run is the partial one, frozen from what its recording held;
+    ``signum`` is the signal that stopped it (the exit code is 128 + signum).
     """
 
-    def __init__(self, reason: str, trace: Trace, interrupted: bool) -> None:
+    def __init__(self, reason: str, trace: Trace, signum: int = signal.SIGINT) -> None:
         super().__init__(reason)
         self.reason = reason
         self.trace = trace
-        self.interrupted = interrupted
+        self.signum = signum
+
+
+def stop_reason(exc: BaseException) -> tuple[str, int]:
+    """What stopped us and its signal: Ctrl-C is a KeyboardInterrupt, and the CLI raises a
+    KeyboardInterrupt subclass carrying ``signum`` for SIGTERM and SIGHUP."""
+    signum = getattr(exc, "signum", signal.SIGINT)
+    if signum == signal.SIGINT:
+        return "interrupted", signum
+    return f"stopped by {signal.Signals(signum).name}", signum
 
 
 # Sees each run's live Recording as it starts (progress bars poll it).
@@ -89,17 +99,28 @@ def run_experiment(
     if exp.executor == "process" and any(s not in POOLLESS for s in exp.strategies):
         check_importable(fn)
     trace = Trace()
-    for scenario in exp.scenarios:
-        for strategy in exp.strategies:
-            try:
+    with keeping(trace):
+        for scenario in exp.scenarios:
+            for strategy in exp.strategies:
                 run = run_one(scenario, strategy, exp, fn, watch, on_start)
-            except RunStopped as stopped:
-                stopped.trace.runs[:0] = trace.runs
-                raise
-            trace.runs.append(run)
-            if on_run is not None:
-                on_run(run)
+                trace.runs.append(run)
+                if on_run is not None:
+                    on_run(run)
     return trace
+
+
+@contextmanager
+def keeping(trace: Trace) -> Iterator[None]:
+    """The runs done so far survive a stop: a RunStopped gets them before its partial run, and
+    Ctrl-C between runs (or while a hook prints) becomes a RunStopped that holds them."""
+    try:
+        yield
+    except RunStopped as stopped:
+        stopped.trace.runs[:0] = trace.runs
+        raise
+    except KeyboardInterrupt as exc:
+        reason, signum = stop_reason(exc)
+        raise RunStopped(reason, Trace(list(trace.runs)), signum) from None
 
 
 def run(
@@ -193,10 +214,11 @@ def run_one(
                 STRATEGIES[strategy](traced, task, args, exp.options)
             except Exception as exc:  # map raising at the failing index is a result, not a crash
                 error = describe(exc)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         stop_pool(pool)
-        partial = Trace([_freeze(traced, scenario, strategy, exp, "interrupted")] if traced else [])
-        raise RunStopped("interrupted", partial, True) from None
+        reason, signum = stop_reason(exc)
+        partial = Trace([_freeze(traced, scenario, strategy, exp, reason)] if traced else [])
+        raise RunStopped(reason, partial, signum) from None
     finally:
         set_live_sink(None)
     pool.shutdown(wait=True)
@@ -249,4 +271,10 @@ def stop_pool(pool: cf.Executor) -> None:
         if proc.is_alive():  # a user function that does not sleep on STOP
             proc.kill()
             proc.join()
-    pool.shutdown(wait=True)
+    # A thread cannot be killed: one still in a call that ignores STOP (a request waiting on a
+    # slow server) is left to end unseen, so stopping never waits more than the grace period.
+    threads = list(getattr(pool, "_threads", ()) or ())
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if not any(thread.is_alive() for thread in threads):
+        pool.shutdown(wait=True)

@@ -7,11 +7,12 @@ so the chart is a pure function of the file.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from loiter.execute.runner import Experiment, RunStopped, run_one
+from loiter.execute.runner import Experiment, keeping, run_one
 from loiter.model.scenarios import Scenario
 from loiter.model.trace import Run, Trace
 from loiter.workloads.functions import resolve
@@ -43,18 +44,15 @@ def run_sweep(sweep: Sweep, on_run: Callable[[Run], None] | None = None) -> Trac
     fn = sweep.fn or resolve(sweep.workload, sweep.unit)
     base = Experiment([sweep.scenario], (), unit=sweep.unit, workload=sweep.workload, fn=fn)
     trace = Trace()
-    for rep in range(sweep.repeat):
-        for executor in sweep.executors:
-            for workers in sweep.workers:
-                for strategy in sweep.strategies:
-                    exp = replace(base, executor=executor, workers=workers)
-                    try:
-                        run = run_one(sweep.scenario, strategy, exp)
-                    except RunStopped as stopped:  # Ctrl-C: keep the runs already done
-                        stopped.trace.runs[:0] = trace.runs
-                        raise
-                    run.options["repeat"] = rep
-                    trace.runs.append(run)
-                    if on_run is not None:
-                        on_run(run)
+    with keeping(trace):  # Ctrl-C: the runs already done are kept
+        for rep, executor, workers, strategy in itertools.product(
+            range(sweep.repeat), sweep.executors, sweep.workers, sweep.strategies
+        ):
+            run = run_one(
+                sweep.scenario, strategy, replace(base, executor=executor, workers=workers)
+            )
+            run.options["repeat"] = rep
+            trace.runs.append(run)
+            if on_run is not None:
+                on_run(run)
     return trace
