@@ -250,7 +250,7 @@ quiet_option = click.option(
     "--quiet", "-q", is_flag=True, help="Print only the paths of the files written."
 )
 json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print only the summary, as JSON, on stdout."
+    "--json", "as_json", is_flag=True, help="Print JSON on stdout instead of tables (for scripts)."
 )
 no_color_option = click.option(
     "--no-color", is_flag=True, help="No colours (NO_COLOR and FORCE_COLOR also work)."

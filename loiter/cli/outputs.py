@@ -180,11 +180,11 @@ def write_animation(trace: Any, path: Path, speed: float, chart: ChartOptions) -
         open_in_viewer(written[0])
 
 
-def make_console(no_color: bool) -> Any:
+def make_console(no_color: bool, *, stderr: bool = False) -> Any:
     """rich decides terminal or not (no control codes in pipes), NO_COLOR and FORCE_COLOR."""
     from rich.console import Console
 
-    return Console(no_color=True) if no_color else Console()
+    return Console(no_color=True, stderr=stderr) if no_color else Console(stderr=stderr)
 
 
 def print_book_log(trace: Any) -> None:
@@ -200,6 +200,29 @@ def print_json(trace: Any) -> None:
     from loiter.render.terminal.tables import summary_json
 
     click.echo(json.dumps(summary_json(trace), indent=2))
+
+
+def print_advice_json(advised: list[Any], limit: int = 6) -> None:
+    """``advise --json``: per run, the measured setup, the best alternatives, the sentence."""
+    import json
+    from dataclasses import asdict
+
+    from loiter.analyze.advise import ASSUMPTIONS
+
+    runs = [
+        {
+            "scenario": a.run.scenario,
+            "strategy": a.run.strategy,
+            "executor": a.run.executor,
+            "workers": a.run.workers,
+            "measured": asdict(a.measured),
+            "predictions": [asdict(p) for p in a.predictions[:limit]],
+            "recommendation": a.recommendation,
+            "warnings": a.warnings,
+        }
+        for a in advised
+    ]
+    click.echo(json.dumps({"runs": runs, "assumptions": list(ASSUMPTIONS)}, indent=2))
 
 
 def open_in_viewer(path: Path) -> None:

@@ -11,6 +11,7 @@ from loiter.cli.options import (
     FORMATS,
     ChartOptions,
     chart_options,
+    json_option,
     no_color_option,
     output_option,
     trace_argument,
@@ -20,6 +21,7 @@ from loiter.cli.outputs import (
     ensure_writable,
     load_trace,
     make_console,
+    print_advice_json,
     print_book_log,
     print_json,
     save_chart,
@@ -42,7 +44,7 @@ def log(trace_file: Path) -> None:
 
 @click.command()
 @trace_argument
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@json_option
 @no_color_option
 def summary(trace_file: Path, as_json: bool, no_color: bool) -> None:
     """Print the per-run summaries of a saved trace and compare strategies.
@@ -163,21 +165,26 @@ def export(trace_file: Path, fmt: str, output: Path | None) -> None:
 
 @click.command()
 @trace_argument
-def advise(trace_file: Path) -> None:
+@json_option
+@no_color_option
+def advise(trace_file: Path, as_json: bool, no_color: bool) -> None:
     """Replay a trace's task durations under other strategies and worker counts.
 
     \b
-    Example:
+    Examples:
       loiter-viz advise plots/loiter-thread-3w.json
+      loiter-viz advise plots/loiter-thread-3w.json --json   # for scripts
     """
-    from rich.console import Console
-
     from loiter.analyze.advise import ASSUMPTIONS
     from loiter.analyze.advise import advise as advise_trace
     from loiter.render.terminal.advice import advice_table
 
-    console = Console()
-    for advice in advise_trace(load_trace(trace_file)):
+    advised = advise_trace(load_trace(trace_file))
+    if as_json:
+        print_advice_json(advised)
+        return
+    console = make_console(no_color)
+    for advice in advised:
         console.print(advice_table(advice))
         console.print(f"[bold]Advice:[/] {advice.recommendation}", highlight=False)
         for warning in advice.warnings:

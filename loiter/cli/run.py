@@ -368,6 +368,8 @@ Examples:
 @consumer_options
 @quiet_option
 @chart_options
+@json_option
+@no_color_option
 def predict(
     workers: int,
     executor: str,
@@ -384,6 +386,8 @@ def predict(
     consumer_delay: float | None,
     quiet: bool,
     chart: ChartOptions,
+    as_json: bool,
+    no_color: bool,
 ) -> None:
     """Draw the ideal schedule (FIFO pool, zero overhead) without running anything.
 
@@ -415,12 +419,14 @@ def predict(
         unit=unit,
         options=exp.options,
     )
-    if not quiet:
+    if not (quiet or as_json):
         from loiter.render.terminal.tables import Summaries, task_table
 
-        console = make_console(False)
+        console = make_console(no_color)
         for run in trace:
             console.print(task_table(run))
         console.print(Summaries(trace))
     title = f"predicted: loiter on a {executor} pool, {workers} workers, unit {unit:g}s"
-    write_outputs(trace, chart_path, trace_path, fmt, chart, title=title)
+    write_outputs(trace, chart_path, trace_path, fmt, chart, title=title, echo=not as_json)
+    if as_json:
+        print_json(trace)

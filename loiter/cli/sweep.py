@@ -9,6 +9,8 @@ import click
 
 from loiter.cli.options import (
     executor_option,
+    json_option,
+    no_color_option,
     output_options,
     quiet_option,
     scenario_options,
@@ -18,7 +20,14 @@ from loiter.cli.options import (
     workers_option,
     workload_option,
 )
-from loiter.cli.outputs import distinct, ensure_writable, save_partial, write_outputs
+from loiter.cli.outputs import (
+    distinct,
+    ensure_writable,
+    make_console,
+    print_json,
+    save_partial,
+    write_outputs,
+)
 from loiter.cli.params import Whole
 from loiter.cli.run import check_dask
 
@@ -37,6 +46,8 @@ from loiter.cli.run import check_dask
 @unit_option(0.1)
 @output_options
 @quiet_option
+@json_option
+@no_color_option
 def sweep(
     workers: list[int],
     executor: tuple[str, ...],
@@ -50,6 +61,8 @@ def sweep(
     fmt: str,
     trace_path: Path | None,
     quiet: bool,
+    as_json: bool,
+    no_color: bool,
 ) -> None:
     """Run a grid of worker counts x executors x strategies; chart how it scales.
 
@@ -87,30 +100,31 @@ def sweep(
     for folder in {chart_path.parent, trace_path.parent}:
         ensure_writable(folder)  # after every option is checked: a typo creates nothing
     grid = Sweep(chosen, workers, executor, strategy, workload, unit, repeat, fn)
+    bar = None if quiet or as_json else make_console(no_color, stderr=True)
     try:
         if workload == "flags":
             from loiter.workloads.flags.plan import default_plan
 
             flags = default_plan(out_dir / "downloads")
             with flags.task() as fn:
-                trace = run_with_progress(replace(grid, scenario=flags.scenario, fn=fn), quiet)
+                trace = run_with_progress(replace(grid, scenario=flags.scenario, fn=fn), bar)
         else:
-            trace = run_with_progress(grid, quiet)
+            trace = run_with_progress(grid, bar)
     except RunStopped as stopped:
         save_partial(stopped, trace_path)
-    write_outputs(trace, chart_path, trace_path, fmt, sweep=True)
+    write_outputs(trace, chart_path, trace_path, fmt, sweep=True, echo=not as_json)
+    if as_json:
+        print_json(trace)
 
 
-def run_with_progress(grid: Any, quiet: bool = False) -> Any:
-    """The sweep with a progress bar (runs done / total, ETA) on stderr, unless quiet."""
-    from rich.console import Console
-
+def run_with_progress(grid: Any, console: Any | None) -> Any:
+    """The sweep with a progress bar (runs done / total, ETA) on ``console``, if any."""
     from loiter.execute.sweep import run_sweep
     from loiter.render.terminal.progress import progress_bar
 
-    if quiet:
+    if console is None:
         return run_sweep(grid)
-    with progress_bar(Console(stderr=True), transient=True) as progress:
+    with progress_bar(console, transient=True) as progress:
         bar = progress.add_task("sweep", total=grid.total)
 
         def advance(run: Any) -> None:

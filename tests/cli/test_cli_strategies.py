@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from helpers.commands import cli
 from helpers.fixtures import slow_first_map
-from test_cli import cli
 
 from loiter.model import tracefile
 from loiter.model.trace import Trace
@@ -176,7 +176,7 @@ def test_functions_worker_processes_cannot_import_are_refused(monkeypatch) -> No
 
 
 def test_ideal_draws_ghosts_behind_the_measured_bars() -> None:
-    from test_gantt import collection, spans
+    from helpers.artists import collection, spans
 
     from loiter.analyze.schedule import ideal_for
     from loiter.render.gantt import figure_for

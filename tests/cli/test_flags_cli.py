@@ -10,8 +10,8 @@ import sys
 
 import httpx
 import pytest
+from helpers.commands import cli
 from helpers.fixtures import sigint_default
-from test_cli import cli
 
 from loiter.model import tracefile
 from loiter.workloads.flags.images import flag_gif

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.commands import cli
 from helpers.fixtures import sample_trace
 from matplotlib.colors import to_rgba
 from PIL import Image
-from test_cli import cli
 
 from loiter.model import tracefile
 from loiter.render.styles import DARK

@@ -7,6 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
+from helpers.artists import collection, lines, spans, texts
 from helpers.fixtures import (
     failing_map,
     many_tasks,
@@ -21,34 +22,6 @@ from loiter.analyze.schedule import ideal_schedule
 from loiter.model.trace import Blocked, Run, Task, Trace
 from loiter.render.gantt import figure_for, plot_gantt, render
 from loiter.render.styles import DARK, LIGHT, PROJECTOR, STYLES
-
-
-def collection(ax, gid):
-    found = [c for c in ax.collections if c.get_gid() == gid]
-    return found[0] if found else None
-
-
-def lines(ax, gid):
-    return [line for line in ax.lines if line.get_gid() == gid]
-
-
-def texts(ax, gid) -> list[str]:
-    return [t.get_text() for t in ax.texts if t.get_gid() == gid]
-
-
-def spans(coll) -> list[tuple[float, float, float]]:
-    """(row, x0, x1) of every rectangle, sorted."""
-    out = []
-    for path in coll.get_paths():
-        v = path.vertices
-        out.append(
-            (
-                round(float(v[:, 1].min() + v[:, 1].max()) / 2, 6),
-                float(v[:, 0].min()),
-                float(v[:, 0].max()),
-            )
-        )
-    return sorted(out)
 
 
 def slow_consumer() -> Run:

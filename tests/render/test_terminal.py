@@ -174,7 +174,7 @@ def test_summary_json_has_every_per_run_number() -> None:
 
 
 def test_cli_json_prints_only_json_and_log_rebuilds_the_saved_trace(tmp_path) -> None:
-    from test_cli import cli
+    from helpers.commands import cli
 
     result = cli("--unit", "0.02", "--scenario", "slow-first", "--json", "-o", str(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -199,7 +199,7 @@ def test_cli_json_prints_only_json_and_log_rebuilds_the_saved_trace(tmp_path) ->
 
 
 def test_cli_log_of_a_missing_trace_is_one_line_exit_1(tmp_path) -> None:
-    from test_cli import cli
+    from helpers.commands import cli
 
     result = cli("log", str(tmp_path / "nope.json"))
     assert result.returncode == 1
@@ -207,7 +207,7 @@ def test_cli_log_of_a_missing_trace_is_one_line_exit_1(tmp_path) -> None:
 
 
 def test_piped_run_is_plain_text_and_force_color_adds_colour_but_no_live_frames(tmp_path) -> None:
-    from test_cli import cli
+    from helpers.commands import cli
 
     args = ("--unit", "0.02", "--scenario", "slow-first", "-o", str(tmp_path))
     plain = cli(*args)
