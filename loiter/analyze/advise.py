@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loiter.analyze.schedule import ideal_run, ideal_schedule
-from loiter.model.names import POOLLESS, SIMULATED
+from loiter.model.names import POOLLESS, SIMULATED, strategies_on
 from loiter.model.options import Options
 from loiter.model.trace import STALL_EPSILON, Run, Trace
 
@@ -126,7 +126,7 @@ def alternatives(run: Run, tasks: int) -> Iterator[tuple[str, int, int, int | No
     """
     chunks, buffer = knobs(run)
     counts = worker_options(run.workers, tasks, cpu_bound=run.workload == "spin")
-    for name in SIMULATED:
+    for name in (s for s in SIMULATED if s in strategies_on(run.executor)):
         if name in POOLLESS:
             yield name, 1, 1, None
             continue

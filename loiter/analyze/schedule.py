@@ -89,6 +89,8 @@ def ideal_schedule(
         delivered, asked = _in_finish_order(arrivals, delay)
     elif strategy == "wait":
         delivered, asked = _in_batches(arrivals, delay)
+    elif strategy in ("gather", "taskgroup"):
+        delivered, asked = _all_at_once(arrivals)
     else:  # callbacks on a thread pool run in the worker, right after the task
         delivered, asked = arrivals, [None] * n
     return [
@@ -118,6 +120,16 @@ def _in_finish_order(arrivals: Sequence[float], delay: float) -> Deliveries:
         delivered[i] = max(arrivals[i], caller)
         caller = delivered[i] + delay
     return delivered, asked  # type: ignore[return-value]
+
+
+def _all_at_once(arrivals: Sequence[float]) -> Deliveries:
+    """asyncio's ``gather`` (and a TaskGroup's block): one wait, every result once all are in."""
+    last = max(range(len(arrivals)), key=lambda i: (arrivals[i], i), default=0)
+    end = max(arrivals, default=0.0)
+    asked: list[float | None] = [None] * len(arrivals)
+    if arrivals:
+        asked[last] = 0.0
+    return [end] * len(arrivals), asked
 
 
 def _in_batches(arrivals: Sequence[float], delay: float) -> Deliveries:

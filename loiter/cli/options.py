@@ -99,10 +99,10 @@ def workers_option(*, sweep: bool = False) -> Callable[[F], F]:
     return click.option(
         "--workers",
         "-w",
-        type=Whole(1, MAX_WORKERS),
+        type=Whole(0, MAX_WORKERS),
         default=3,
         show_default=True,
-        help="Pool size (max_workers).",
+        help="Pool size (max_workers); asyncio: the semaphore's size, 0 for no limit.",
     )
 
 

@@ -63,6 +63,11 @@ Examples:
 @click.option("--args", "task_args", type=ArgList(), help="Arguments for a module:function.")
 @consumer_options
 @click.option("--timeout", type=Seconds(3600.0), help="Seconds the caller waits in all.")
+@click.option(
+    "--return-exceptions",
+    is_flag=True,
+    help="asyncio gather: failures come back as results (gather(return_exceptions=True)).",
+)
 @click.option("--fail-at", type=Indices(), help="Tasks (by index) that raise.")
 @click.option(
     "--error-rate",
@@ -110,6 +115,7 @@ def run(
     buffersize: int | None,
     consumer_delay: float | None,
     timeout: float | None,
+    return_exceptions: bool,
     fail_at: tuple[int, ...] | None,
     error_rate: float,
     crash_at: tuple[int, ...] | None,
@@ -128,6 +134,9 @@ def run(
     if task_args is not None and (durations is not None or scenarios):
         raise click.UsageError("use either --args or --durations/--scenario, not both")
     check_dask(executor, strategy, scheduler)
+    strategy = check_executor(executor, strategy, workers, return_exceptions)
+    if executor == "asyncio" and workload == "flags":
+        raise click.UsageError("--workload flags runs on thread and process pools, not asyncio")
     flags = None
     if workload == "flags":
         from loiter.cli.flags import plan, run_flags
@@ -163,6 +172,7 @@ def run(
         buffersize=buffersize,
         consumer_delay=consumer_delay,
         timeout=timeout,
+        return_exceptions=return_exceptions,
         faults=None
         if flags
         else faults(chosen, strategy, executor, fail_at, error_rate, seed, crash_at),
@@ -183,8 +193,9 @@ def run(
             f"[bold]loiter-viz[/]: {total} run(s) on a {executor} pool of {workers}, {detail}",
             highlight=False,
         )
-    # FORCE_COLOR makes rich treat a pipe as a terminal: colour yes, live frames no.
-    live = not quiet and console.is_terminal and sys.stdout.isatty()
+    # FORCE_COLOR makes rich treat a pipe as a terminal: colour yes, live frames no. The live
+    # view watches pool workers; an event loop's tasks get their tables after each run.
+    live = not quiet and console.is_terminal and sys.stdout.isatty() and executor != "asyncio"
     try:
         if flags is not None:
             trace = run_flags(flags, exp, console, quiet)
@@ -234,6 +245,33 @@ def check_dask(executor: str, strategy: tuple[str, ...], scheduler: str | None) 
             raise click.UsageError(INSTALL_HINT)
 
 
+def check_executor(
+    executor: str, strategy: tuple[str, ...], workers: int, return_exceptions: bool
+) -> tuple[str, ...]:
+    """The strategies to run on ``executor`` (asyncio's own pair when none were asked for);
+    a strategy or an option the executor does not have is a usage error."""
+    from loiter.model.names import ASYNCIO_DEFAULT_STRATEGIES, STRATEGY_INFO, strategies_on
+
+    source = click.get_current_context().get_parameter_source("strategy")
+    if executor == "asyncio" and source == click.core.ParameterSource.DEFAULT:
+        strategy = ASYNCIO_DEFAULT_STRATEGIES
+    for name in strategy:
+        if name not in strategies_on(executor):
+            where = ", ".join(STRATEGY_INFO[name].executors)
+            raise click.UsageError(
+                f"--strategy {name} runs on --executor {where}, not {executor} "
+                f"(on {executor}: {', '.join(strategies_on(executor))})"
+            )
+    if workers == 0 and executor != "asyncio":
+        raise click.BadParameter(
+            "0 (no limit) is only for --executor asyncio; a pool needs at least 1",
+            param_hint="'--workers'",
+        )
+    if return_exceptions and "gather" not in strategy:
+        raise click.UsageError("--return-exceptions is for --strategy gather (--executor asyncio)")
+    return strategy
+
+
 def choose_scenarios(
     durations: tuple[float, ...] | None, scenarios: tuple[str, ...], seed: int
 ) -> list[Any]:
@@ -260,6 +298,7 @@ def experiment(
     buffersize: int | None = None,
     consumer_delay: float | None = None,
     timeout: float | None = None,
+    return_exceptions: bool = False,
     faults: Any = None,
     scheduler: str | None = None,
 ) -> Any:
@@ -279,7 +318,11 @@ def experiment(
     if buffersize is not None and "bounded" not in strategy:
         raise click.UsageError("--buffersize is for --strategy bounded")
     try:
-        fn = None if workload == "flags" else resolve(workload, unit)  # flags: set by its server
+        if executor == "asyncio":  # coroutines, resolved by the runner; checked here
+            from loiter.workloads.aio import resolve_async
+
+            resolve_async(workload, unit)
+        fn = None if workload in ("flags",) or executor == "asyncio" else resolve(workload, unit)
         if fn is not None and executor == "process" and any(s not in POOLLESS for s in strategy):
             check_importable(fn)
     except WorkloadError as exc:
@@ -289,6 +332,7 @@ def experiment(
         buffersize=buffersize or workers,
         consumer_delay=consumer_delay or 0.0,
         timeout=timeout,
+        return_exceptions=return_exceptions,
     )
     return Experiment(
         chosen,

@@ -18,7 +18,7 @@ from typing import Any
 
 from loiter.model.names import CLOCK
 from loiter.record.clocks import best_offsets
-from loiter.record.worker import TimedCall, _attach, now
+from loiter.record.worker import TimedCall, attach_timings, now
 
 INSTALL_HINT = "--executor dask needs Dask: pip install 'loiter-viz[dask]'"
 ROUND_TRIPS = 8
@@ -83,7 +83,7 @@ class ClusterRecorded:
         except BaseException as exc:
             finished = time.time_ns()
             worker, shift = self._where()
-            _attach(exc, [(started - shift, finished - shift, worker)])
+            attach_timings(exc, [(started - shift, finished - shift, worker)])
             raise
         finished = time.time_ns()
         worker, shift = self._where()

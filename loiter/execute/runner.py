@@ -95,7 +95,7 @@ def run_experiment(
 
         with local_cluster(exp.workers) as address:
             return run_experiment(replace(exp, scheduler=address), on_run, watch, on_start)
-    fn = exp.fn or resolve(exp.workload, exp.unit)
+    fn = exp.fn or (None if exp.executor == "asyncio" else resolve(exp.workload, exp.unit))
     if exp.executor == "process" and any(s not in POOLLESS for s in exp.strategies):
         check_importable(fn)
     trace = Trace()
@@ -185,6 +185,8 @@ def run_one(
     carries the partial run. A worker process that dies breaks only this run's
     pool (see :func:`pool_broke`); the next run gets a fresh one.
     """
+    if exp.executor == "asyncio":
+        return run_on_event_loop(scenario, strategy, exp, fn)
     task, args = with_faults(
         fn or exp.fn or resolve(exp.workload, exp.unit), scenario.args, exp.faults
     )
@@ -225,12 +227,46 @@ def run_one(
     return _freeze(traced, scenario, strategy, exp, error)
 
 
+def run_on_event_loop(
+    scenario: Scenario, strategy: str, exp: Experiment, fn: Callable[[Any], Any] | None = None
+) -> Run:
+    """One scenario under one asyncio strategy, on a fresh event loop (see loiter.execute.aio).
+
+    ``--workers 0`` is no limit: the run says how many ran at once at most.
+    """
+    from loiter.execute.aio import LoopPool, run_on_loop
+    from loiter.workloads.aio import resolve_async
+
+    task = fn or resolve_async(exp.workload, exp.unit)
+    plan = exp.faults.plan(len(scenario.args)) if exp.faults else []
+    pool = LoopPool(task, exp.workers, plan)
+    try:
+        error, blocked = run_on_loop(pool, strategy, scenario.args, exp.options)
+    except KeyboardInterrupt as exc:
+        reason, signum = stop_reason(exc)
+        partial = _freeze(pool.recording, scenario, strategy, exp, reason)
+        raise RunStopped(reason, Trace([partial]), signum) from None
+    extra = {} if exp.workers else {"limit": "unlimited"}
+    run = _freeze(pool.recording, scenario, strategy, exp, error, extra)
+    run.workers = run.workers or max(1, pool.slots)
+    run.loop_blocked = [(a, b) for a, b in blocked]
+    return run
+
+
 def _freeze(
-    traced: TracedExecutor, scenario: Scenario, strategy: str, exp: Experiment, error: str | None
+    source: TracedExecutor | Recording,
+    scenario: Scenario,
+    strategy: str,
+    exp: Experiment,
+    error: str | None,
+    extra: dict[str, Any] | None = None,
 ) -> Run:
     meta = run_meta(scenario, strategy, exp)
-    meta["options"].update(getattr(traced.inner, "trace_options", {}))  # e.g. clock offsets
-    run = traced.recording.freeze(**meta, error=error)
+    if isinstance(source, TracedExecutor):  # e.g. a cluster's clock offsets
+        meta["options"].update(getattr(source.inner, "trace_options", {}))
+        source = source.recording
+    meta["options"].update(extra or {})
+    run = source.freeze(**meta, error=error)
     if exp.faults:  # the tasks carried (arg, fault) pairs: the trace shows the argument
         for t in run.tasks:
             t.arg = jsonable(scenario.args[t.index])

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-EXECUTORS = ("thread", "process", "dask")
+# Pools run callables on workers; asyncio runs coroutines on one event loop, a semaphore the "pool".
+POOLS = ("thread", "process", "dask")
+EXECUTORS = (*POOLS, "asyncio")
 # Built-in workloads whose argument is a duration in units (besides flags and any module:function).
 WORKLOADS = ("loiter", "spin")
 
@@ -21,26 +23,38 @@ class StrategyInfo:
     name: str
     simulated: bool = True  # the ideal-schedule simulator predicts it
     poolless: bool = False  # runs every task in the caller, no pool
-    needs_executor: str | None = None  # works only on this executor (None: any pool)
+    executors: tuple[str, ...] = POOLS  # where it runs
 
 
+ANYWHERE = EXECUTORS
 STRATEGY_TABLE = (
     StrategyInfo("map"),
-    StrategyInfo("as_completed"),
-    StrategyInfo("wait"),
+    StrategyInfo("as_completed", executors=ANYWHERE),
+    StrategyInfo("wait", executors=ANYWHERE),
     StrategyInfo("callbacks"),
     StrategyInfo("bounded"),
-    StrategyInfo("sequential", poolless=True),
-    StrategyInfo("dask_native", simulated=False, needs_executor="dask"),
+    StrategyInfo("sequential", poolless=True, executors=ANYWHERE),
+    StrategyInfo("dask_native", simulated=False, executors=("dask",)),
+    StrategyInfo("gather", executors=("asyncio",)),
+    StrategyInfo("taskgroup", executors=("asyncio",)),
 )
 STRATEGY_INFO = {s.name: s for s in STRATEGY_TABLE}
 STRATEGY_NAMES = tuple(STRATEGY_INFO)
 DEFAULT_STRATEGIES = ("map", "as_completed")
+# asyncio's own pair: everything at once and in input order, or each as it finishes.
+ASYNCIO_DEFAULT_STRATEGIES = ("gather", "as_completed")
 # What the simulator predicts, what runs in the caller alone, what any thread or process pool runs.
 SIMULATED = tuple(s.name for s in STRATEGY_TABLE if s.simulated)
 POOLLESS = tuple(s.name for s in STRATEGY_TABLE if s.poolless)
-PORTABLE = tuple(s.name for s in STRATEGY_TABLE if s.needs_executor is None)
-NEEDS_EXECUTOR = {s.name: s.needs_executor for s in STRATEGY_TABLE if s.needs_executor}
+PORTABLE = tuple(s.name for s in STRATEGY_TABLE if {"thread", "process"} <= set(s.executors))
+
+
+def strategies_on(executor: str) -> tuple[str, ...]:
+    """The strategies that run on ``executor`` (any executor name a pool of threads would take:
+    a user's own executor, or the caller alone, gets the pool strategies)."""
+    kind = executor if executor in EXECUTORS else "thread"
+    return tuple(s.name for s in STRATEGY_TABLE if kind in s.executors)
+
 
 # The worker name of a task that ran in the caller's own thread (the sequential baseline),
 # and the caller's lane in every view.

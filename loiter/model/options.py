@@ -26,6 +26,7 @@ class Options:
     buffersize: int | None = None  # bounded: tasks submitted ahead of the consumer
     consumer_delay: float = 0.0  # seconds the caller works on each result
     timeout: float | None = None  # seconds the caller waits in all, then TimeoutError
+    return_exceptions: bool = False  # asyncio gather: failures come back as values
 
     def consume(self) -> None:
         """The caller's own work on a result, before it asks for the next."""

@@ -86,6 +86,8 @@ class Run:
     wall_origin: float | None = None  # time.time() at the origin, for the book's [HH:MM:SS]
     error: str | None = None  # what the strategy raised to the caller, if anything
     options: dict[str, Any] = field(default_factory=dict)
+    # asyncio: when the event loop itself was blocked (its measured lag), [[from, to], ...]
+    loop_blocked: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -186,7 +188,9 @@ def worker_labels(runs: Sequence[Run]) -> dict[str, str]:
     for run in runs:
         for task in sorted(run.tasks, key=lambda t: (t.started is None, t.started or 0.0)):
             if task.worker is not None and task.worker not in seen:
-                seen[task.worker] = f"w{len(seen) + 1}"
+                # An event loop's lanes are its semaphore's slots, already named s1, s2, ...
+                slot = run.executor == "asyncio"
+                seen[task.worker] = task.worker if slot else f"w{len(seen) + 1}"
     return seen
 
 

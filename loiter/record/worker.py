@@ -119,7 +119,7 @@ class TimedCall:
             sink.put((FINISHED, finished, worker))
         ran.append((started, finished, worker))
         stand_in = _unportable(exc) if os.getpid() != self.caller_pid else None
-        _attach(exc if stand_in is None else stand_in, ran)
+        attach_timings(exc if stand_in is None else stand_in, ran)
         return stand_in
 
     def __getstate__(self) -> tuple[Any, int, int]:
@@ -187,7 +187,7 @@ def _unportable(exc: BaseException) -> UnpicklableError | None:
     return None
 
 
-def _attach(exc: BaseException, timings: list[Timing]) -> None:
+def attach_timings(exc: BaseException, timings: list[Timing]) -> None:
     # An exception type with __slots__ loses its timings, never its error.
     with contextlib.suppress(AttributeError, TypeError):
         setattr(exc, TIMINGS_ATTR, timings)

@@ -38,6 +38,16 @@ def seconds(value: float | None, digits: int | None = None, *, unit: str = "") -
     return f"{value * 1000:.0f}ms"
 
 
+def setup(run: Run) -> str:
+    """What ran where, for a figure's title: ``loiter on a thread pool, 3 workers, unit 0.5s``."""
+    if run.executor == "asyncio":
+        limit = "no limit" if run.options.get("limit") == "unlimited" else f"{run.workers} slots"
+        where = f"an asyncio event loop, {limit}"
+    else:
+        where = f"a {run.executor} pool, {run.workers} workers"
+    return f"{run.workload} on {where}, unit {run.unit:g}s"
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
@@ -52,6 +62,9 @@ def verdict(run: Run, summary: Summary | None = None) -> str:
     backlog = s.total_held - s.total_stall
     if backlog > STALL_EPSILON * max(1, len(run.tasks)):
         parts.append(f"{seconds(backlog)} held while the caller was busy")
+    if run.loop_blocked:
+        blocked = sum(b - a for a, b in run.loop_blocked)
+        parts.append(f"the event loop was blocked {seconds(blocked)}")
     if run.error:
         parts.append(f"raised {run.error.split(':')[0]} to the caller")
     if not parts:

@@ -284,12 +284,16 @@ def test_a_task_raising_timeout_error_is_its_failure_not_the_callers_timeout(
 
 
 def test_the_command_line_offers_exactly_what_is_implemented() -> None:
+    from loiter.execute.aio import ASYNC_STRATEGIES
     from loiter.execute.executors import make_executor
     from loiter.execute.strategies import STRATEGIES
-    from loiter.model.names import EXECUTORS, STRATEGY_NAMES
+    from loiter.model.names import EXECUTORS, POOLS, STRATEGY_TABLE
 
-    assert tuple(STRATEGIES) == STRATEGY_NAMES
+    on_pools = [s.name for s in STRATEGY_TABLE if set(s.executors) & set(POOLS)]
+    on_loop = [s.name for s in STRATEGY_TABLE if "asyncio" in s.executors]
+    assert list(STRATEGIES) == on_pools
+    assert sorted(ASYNC_STRATEGIES) == sorted(on_loop)
     for kind in ("thread", "process"):
         with make_executor(kind, 1) as pool:
             assert pool.submit(abs, -2).result() == 2
-    assert set(EXECUTORS) == {"thread", "process", "dask"}
+    assert set(EXECUTORS) == {"thread", "process", "dask", "asyncio"}

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from ...model.trace import Run, Stall, Summary, Trace, summarize, worker_labels
 from ..styles import LANES, LIGHT, Style, get_style
-from ..words import clock_note, timings, verdict
+from ..words import clock_note, setup, timings, verdict
 from .geometry import (
     AUTO_WORKER_LANES_ABOVE,
     DETAIL_ROWS,
@@ -286,20 +286,14 @@ def build(
         _set_range(panels, st)
         if runs:
             first = runs[0]
-            fig.suptitle(
-                title
-                or (
-                    f"{first.workload} on a {first.executor} pool, {first.workers} "
-                    f"workers, unit {first.unit:g}s"
-                ),
-                fontweight="bold",
-            )
+            fig.suptitle(title or setup(first), fontweight="bold")
         handles = legend_handles(
             workers,
             st,
             ideal=ideal is not None,
             views=frozenset(resolve_lanes(lanes, len(r.tasks)) for r in runs),
             outcomes=frozenset(t.outcome for r in runs for t in r.tasks),
+            loop_blocked=any(r.loop_blocked for r in runs),
         )
         widest = max(text_inches(h.get_label(), st.rc()["legend.fontsize"]) for h in handles)
         fig.legend(

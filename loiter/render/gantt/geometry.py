@@ -196,7 +196,26 @@ def fates(ax: Axes, run: Run, c: Columns, rows: np.ndarray, st: Style, ms: float
 
 
 def caller_lane(ax: Axes, run: Run, row: float, st: Style, height: float) -> None:
-    """Each wait of the caller as a bar; shades alternate so back-to-back waits stay distinct."""
+    """Each wait of the caller as a bar; shades alternate so back-to-back waits stay distinct.
+
+    Over them, cross-hatched, the spans when an event loop itself was blocked (nobody could
+    run, not even the caller): a blocking call inside a coroutine.
+    """
+    if run.loop_blocked:
+        spans = np.array(run.loop_blocked, dtype=float)
+        add_bars(
+            ax,
+            np.full(len(spans), row),
+            spans[:, 0],
+            spans[:, 1],
+            "loop-blocked",
+            height=height * 1.2,
+            facecolor=to_rgba(st.stall, 0.25),
+            edgecolor=st.stall,
+            hatch="xx",
+            linewidth=0.8 * st.scale,
+            zorder=3,
+        )
     waits = [b for b in run.caller_blocked if b.got > b.ask]
     if not waits:
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -19,6 +20,7 @@ def legend_handles(
     ideal: bool = False,
     views: frozenset[str] = frozenset({"tasks"}),
     outcomes: frozenset[str] = frozenset(),
+    loop_blocked: bool = False,
 ) -> list[Any]:
     """One entry per mark on the chart, and only those there: ``views`` are the lane kinds
     drawn, ``outcomes`` the task outcomes present. Over eight workers share one entry."""
@@ -68,6 +70,9 @@ def legend_handles(
     if outcomes & set(LOST) and "tasks" in views:
         handles.append(Patch(facecolor="none", edgecolor=st.stall, hatch="xx",
                              label="finished, never delivered"))  # fmt: skip
+    if loop_blocked:
+        handles.append(Patch(facecolor=to_rgba(st.stall, 0.25), edgecolor=st.stall, hatch="xx",
+                             label="event loop blocked (its measured lag)"))  # fmt: skip
     if ideal:
         handles.append(Patch(facecolor="none", edgecolor=st.ideal, linestyle=(0, (3, 2)),
                              label="ideal schedule (no overhead)"))  # fmt: skip

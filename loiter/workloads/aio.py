@@ -1,0 +1,43 @@
+"""The workloads as coroutines, for ``--executor asyncio``: what the chapter after futures awaits.
+
+``loiter`` awaits ``asyncio.sleep`` (the loop stays free); ``spin`` burns the CPU
+on the loop itself, so it blocks every other task; a ``module:function`` is
+awaited if it is a coroutine function and runs via ``asyncio.to_thread``
+otherwise (a plain function must not block the loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from .functions import import_function
+from .loiter import spin, spin_rate
+
+AsyncTask = Callable[[Any], Awaitable[Any]]
+
+
+async def loiter_async(n: float, unit: float = 1.0) -> float:
+    """Fluent Python's ``loiter(n)`` for asyncio: ``await asyncio.sleep(n * unit)``, n * 10."""
+    await asyncio.sleep(n * unit)
+    return n * 10
+
+
+async def spin_on_loop(n: float, unit: float = 1.0, rate: float | None = None) -> float:
+    """CPU-bound work inside a coroutine: it never awaits, so the whole loop waits for it."""
+    return spin(n, unit, rate)
+
+
+def resolve_async(spec: str, unit: float) -> AsyncTask:
+    """``loiter``, ``spin`` (in units of ``unit`` seconds) or ``module:function``, as coroutines."""
+    if spec == "loiter":
+        return partial(loiter_async, unit=unit)
+    if spec == "spin":
+        return partial(spin_on_loop, unit=unit, rate=spin_rate())
+    fn = import_function(spec)
+    if inspect.iscoroutinefunction(fn):
+        return fn
+    return partial(asyncio.to_thread, fn)
