@@ -196,11 +196,13 @@ def run_one(
     events = live_events("thread" if poolless else exp.executor) if watch else None
     if poolless:
         set_live_sink(events)
-    init = (set_live_sink, (events,)) if events is not None and not poolless else (None, ())
+    initializer, initargs = (
+        (set_live_sink, (events,)) if events is not None and not poolless else (None, ())
+    )
     pool = (
         InlineExecutor()
         if poolless
-        else make_executor(exp.executor, exp.workers, *init, exp.scheduler)
+        else make_executor(exp.executor, exp.workers, initializer, initargs, exp.scheduler)
     )
     traced: TracedExecutor | None = None
     try:
