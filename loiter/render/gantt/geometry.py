@@ -39,12 +39,16 @@ LOST = (UNDELIVERED, TIMED_OUT)
 
 
 class IdealLike(Protocol):
-    """What ``ideal=`` needs per task (loiter.IdealTask has it)."""
+    """What ``ideal=`` reads per task (loiter.IdealTask, a frozen dataclass, has it)."""
 
-    index: int
-    started: float
-    finished: float
-    delivered: float
+    @property
+    def index(self) -> int: ...
+    @property
+    def started(self) -> float: ...
+    @property
+    def finished(self) -> float: ...
+    @property
+    def delivered(self) -> float: ...
 
 
 IdealFor = Callable[[Run], "Sequence[IdealLike] | None"]
