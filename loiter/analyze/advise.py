@@ -159,16 +159,19 @@ def gil_bound(run: Run) -> bool:
         return False
     if run.workload == "spin":
         return True
-    spans = [(t.started, t.finished) for t in run.tasks if t.ran]
+    ran = [
+        (t, t.started, t.finished)
+        for t in run.tasks
+        if t.started is not None and t.finished is not None and t.ran
+    ]
+    spans = [(started, finished) for _, started, finished in ran]
     points = []  # (concurrency, seconds per unit of argument) per task
-    for t in run.tasks:
-        if not t.ran or not isinstance(t.arg, (int, float)) or t.arg <= 0:
+    for t, started, finished in ran:
+        if not isinstance(t.arg, (int, float)) or t.arg <= 0:
             continue
-        overlap = sum(
-            max(0.0, min(t.finished, b) - max(t.started, a))
-            for a, b in spans  # type: ignore[arg-type]
-        )
-        points.append((overlap / t.ran, t.ran / t.arg))
+        seconds = finished - started
+        overlap = sum(max(0.0, min(finished, b) - max(started, a)) for a, b in spans)
+        points.append((overlap / seconds, seconds / t.arg))
     if len(points) < 2:
         return False
     (c_lo, r_lo), (c_hi, r_hi) = min(points), max(points)

@@ -24,12 +24,12 @@ class Fidelity:
 
 def fidelity(run: Run, ideal: Sequence[IdealTask]) -> Fidelity:
     pairs = [
-        (t, i)
+        (t.started, t.delivered, i)
         for t, i in zip(run.tasks, ideal)
         if t.started is not None and t.delivered is not None
     ]
-    starts = sorted(abs(t.started - i.started) for t, i in pairs)  # type: ignore[operator]
-    delivers = sorted(abs(t.delivered - i.delivered) for t, i in pairs)  # type: ignore[operator]
+    starts = sorted(abs(started - i.started) for started, _, i in pairs)
+    delivers = sorted(abs(delivered - i.delivered) for _, delivered, i in pairs)
     measured = run.summary().makespan
     predicted = max((max(t.finished, t.delivered) for t in ideal), default=0.0)
     return Fidelity(

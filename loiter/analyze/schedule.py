@@ -102,24 +102,30 @@ def ideal_schedule(
 Deliveries = tuple[list[float], list[float | None]]
 
 
+def _undelivered(n: int) -> Deliveries:
+    """Delivery times to fill in, and when the caller asked for each (None: it never asks)."""
+    asked: list[float | None] = [None] * n
+    return [0.0] * n, asked
+
+
 def _in_order(arrivals: Sequence[float], delay: float) -> Deliveries:
-    delivered, asked = [0.0] * len(arrivals), [None] * len(arrivals)
+    delivered, asked = _undelivered(len(arrivals))
     caller = 0.0
     for i, ready in enumerate(arrivals):
         asked[i] = caller
         delivered[i] = max(ready, caller)
         caller = delivered[i] + delay
-    return delivered, asked  # type: ignore[return-value]
+    return delivered, asked
 
 
 def _in_finish_order(arrivals: Sequence[float], delay: float) -> Deliveries:
-    delivered, asked = [0.0] * len(arrivals), [None] * len(arrivals)
+    delivered, asked = _undelivered(len(arrivals))
     caller = 0.0
     for i in sorted(range(len(arrivals)), key=lambda i: (arrivals[i], i)):
         asked[i] = caller
         delivered[i] = max(arrivals[i], caller)
         caller = delivered[i] + delay
-    return delivered, asked  # type: ignore[return-value]
+    return delivered, asked
 
 
 def _all_at_once(arrivals: Sequence[float]) -> Deliveries:
@@ -134,7 +140,7 @@ def _all_at_once(arrivals: Sequence[float]) -> Deliveries:
 
 def _in_batches(arrivals: Sequence[float], delay: float) -> Deliveries:
     """``wait(FIRST_COMPLETED)`` returns everything done by then; taken in input order."""
-    delivered, asked = [0.0] * len(arrivals), [None] * len(arrivals)
+    delivered, asked = _undelivered(len(arrivals))
     by_arrival = sorted(range(len(arrivals)), key=lambda i: (arrivals[i], i))
     caller, k = 0.0, 0
     while k < len(by_arrival):

@@ -14,7 +14,7 @@ import sys
 
 import click
 
-from loiter.cli.errors import stop_signals_raise
+from loiter.cli.errors import Stopped, stop_signals_raise
 from loiter.cli.flags import serve
 from loiter.cli.replay import advise, animate_command, export, log, plot, summary
 from loiter.cli.run import predict, run
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except click.ClickException as exc:
         click.echo(f"loiter-viz: error: {_one_line(exc.format_message())}", err=True)
-        sys.exit(exc.exit_code)
+        sys.exit(exc.status if isinstance(exc, Stopped) else exc.exit_code)
     except (KeyboardInterrupt, click.Abort) as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         reason = "interrupted" if signum == signal.SIGINT else f"stopped by {exc}"

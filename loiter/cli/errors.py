@@ -18,11 +18,14 @@ class RuntimeFailure(click.ClickException):
 
 
 class Stopped(click.ClickException):
-    """The run ended early; the partial trace is on disk (no chart: exit fast)."""
+    """The run ended early; the partial trace is on disk (no chart: exit fast).
 
-    def __init__(self, message: str, exit_code: int) -> None:
+    Its exit status is the instance's (128 + signal): click's ``exit_code`` is per class.
+    """
+
+    def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.status = status
 
 
 class Terminated(KeyboardInterrupt):

@@ -34,12 +34,14 @@ MAX_DELAY = 60.0
 CC = re.compile(r"[A-Za-z]{2}")
 
 
-class DelayRange(click.ParamType):
+class DelayRange(click.ParamType[tuple[float, float]]):
     """``MIN,MAX`` seconds (or one number for a fixed delay), 0 <= MIN <= MAX <= 60."""
 
     name = "min,max"
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[float, float]:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[float, float]:
         if isinstance(value, tuple):
             return value
         parts = [p.strip() for p in str(value).split(",")]
@@ -57,12 +59,14 @@ class DelayRange(click.ParamType):
         return low, high
 
 
-class CountryCodes(click.ParamType):
+class CountryCodes(click.ParamType[tuple[str, ...]]):
     """Comma-separated two-letter codes, upper-cased, order kept; unknown ones get a 404."""
 
     name = "CC,CC,..."
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[str, ...]:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, ...]:
         if isinstance(value, tuple):
             return value
         codes = [c.strip() for c in str(value).split(",") if c.strip()]

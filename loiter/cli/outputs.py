@@ -97,9 +97,10 @@ def save_chart(
     ``sweep`` draws a sweep's scaling lines instead of Gantt panels."""
     from loiter.model.atomic import write_atomic
     from loiter.render.gantt import figure_for, render
+    from loiter.render.gantt.geometry import IdealFor
 
     chart = chart or ChartOptions()
-    ideal_for = None
+    ideal_for: IdealFor | None = None
     if ideal:
         from loiter.analyze.schedule import ideal_for
     if sweep:
@@ -231,7 +232,7 @@ def open_in_viewer(path: Path) -> None:
     import subprocess
 
     if sys.platform == "win32":  # pragma: no cover - no Windows CI
-        os.startfile(path)  # type: ignore[attr-defined]
+        os.startfile(path)
         return
     opener = shutil.which("open" if sys.platform == "darwin" else "xdg-open")
     if opener is None:

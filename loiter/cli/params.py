@@ -16,7 +16,7 @@ MAX_WORKERS = 1024
 MAX_TASKS = 100_000
 
 
-class Seconds(click.ParamType):
+class Seconds(click.ParamType[float]):
     """A finite number of seconds greater than zero (NaN and inf are not durations)."""
 
     name = "seconds"
@@ -25,7 +25,9 @@ class Seconds(click.ParamType):
         self.maximum = maximum
         self.what = what
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -44,7 +46,7 @@ class Whole(click.IntRange):
 
     name = "integer"
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         expected = self._describe_range().replace("x", "n")
         try:
             number = value if isinstance(value, int) else int(str(value).strip())
@@ -59,18 +61,20 @@ class Whole(click.IntRange):
 class PathArg(click.Path):
     """A path that may not be empty: ``--out ''`` is a typo, not "the current folder"."""
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str) and not value.strip():
             self.fail("is empty (expected a path)", param, ctx)
         return super().convert(value, param, ctx)
 
 
-class Durations(click.ParamType):
+class Durations(click.ParamType[tuple[float, ...]]):
     """Comma-separated durations in units: ``3,1,2``; ``0*1000`` repeats one (big runs)."""
 
     name = "n,n,..."
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[float, ...]:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[float, ...]:
         if isinstance(value, tuple):
             return value
         parts = [p.strip() for p in str(value).split(",")]
@@ -84,7 +88,9 @@ class Durations(click.ParamType):
             out += [number] * times
         return tuple(out)
 
-    def _repeat(self, part: str, param: Any, ctx: Any) -> tuple[float, int]:
+    def _repeat(
+        self, part: str, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[float, int]:
         """``d`` or ``d*k``: the duration and how many tasks get it."""
         text, _, times = part.partition("*")
         try:
@@ -101,7 +107,7 @@ class Durations(click.ParamType):
         return (int(number) if number.is_integer() else number), count
 
 
-class Names(click.ParamType):
+class Names(click.ParamType[tuple[str, ...]]):
     """Comma-separated names from a fixed set, order kept, duplicates dropped."""
 
     name = "name,..."
@@ -109,7 +115,9 @@ class Names(click.ParamType):
     def __init__(self, choices: tuple[str, ...]) -> None:
         self.choices = choices
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[str, ...]:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, ...]:
         if isinstance(value, tuple):
             return value
         names = [n.strip() for n in str(value).split(",") if n.strip()]
@@ -121,12 +129,14 @@ class Names(click.ParamType):
         return tuple(dict.fromkeys(names))
 
 
-class Indices(click.ParamType):
+class Indices(click.ParamType[tuple[int, ...]]):
     """Comma-separated task indices from 0: ``2,5``."""
 
     name = "i,i,..."
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, ...]:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[int, ...]:
         if isinstance(value, tuple):
             return value
         out = set()
@@ -141,12 +151,14 @@ class Indices(click.ParamType):
         return tuple(sorted(out))
 
 
-class ArgList(click.ParamType):
+class ArgList(click.ParamType[tuple[Any, ...]]):
     """Task arguments, comma-separated (``1,2,x``) or one per line from ``@file``."""
 
     name = "a,a,...|@file"
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[Any, ...]:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[Any, ...]:
         if isinstance(value, tuple):
             return value
         text = str(value)
@@ -177,7 +189,7 @@ def _scalar(text: str) -> Any:
     return text
 
 
-class Number(click.ParamType):
+class Number(click.ParamType[float]):
     """A finite number in a range (NaN and inf are neither rates nor durations)."""
 
     name = "number"
@@ -185,7 +197,9 @@ class Number(click.ParamType):
     def __init__(self, low: float, high: float, low_open: bool = False) -> None:
         self.low, self.high, self.low_open = low, high, low_open
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
         expected = f"{self.low:g} {'<' if self.low_open else '<='} x <= {self.high:g}"
         try:
             number = float(value)
@@ -197,12 +211,14 @@ class Number(click.ParamType):
         return number
 
 
-class WorkerCounts(click.ParamType):
+class WorkerCounts(click.ParamType[list[int]]):
     """Worker counts: ``1-8``, ``1,2,4`` or both (``1-4,8``)."""
 
     name = "range"
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> list[int]:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> list[int]:
         from loiter.cli.params import parse_workers
 
         if isinstance(value, list):

@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from loiter.model.names import CLOCK
+from loiter.model.options import Options
 from loiter.record.clocks import best_offsets
+from loiter.record.traced import TracedExecutor
 from loiter.record.worker import TimedCall, attach_timings, now
 
 INSTALL_HINT = "--executor dask needs Dask: pip install 'loiter-viz[dask]'"
@@ -148,10 +150,11 @@ class DaskPool(cf.Executor):
         inner = fn.fn if isinstance(fn, TimedCall) else fn
         return ClusterRecorded(inner, self._shift)
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
         if isinstance(fn, TimedCall):
             fn = self.wrap(fn)
-        return self.executor.submit(fn, *args, **kwargs)
+        future: cf.Future[Any] = self.executor.submit(fn, *args, **kwargs)  # a ClientExecutor
+        return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self.executor.shutdown(wait=wait and not cancel_futures)
@@ -160,7 +163,9 @@ class DaskPool(cf.Executor):
             self.cluster.close()
 
 
-def run_dask_native(ex: Any, fn: Callable[[Any], Any], args: Sequence[Any], opts: Any) -> None:
+def run_dask_native(
+    ex: TracedExecutor, fn: Callable[[Any], Any], args: Sequence[Any], opts: Options
+) -> None:
     """Dask's own way: ``client.map`` then ``distributed.as_completed``, recorded alike."""
     from distributed import as_completed
 

@@ -16,7 +16,7 @@ def make_executor(
     kind: str,
     workers: int,
     initializer: Callable[..., Any] | None = None,
-    initargs: tuple = (),
+    initargs: tuple[Any, ...] = (),
     scheduler: str | None = None,
 ) -> cf.Executor:
     """A fresh pool; ``initializer`` runs in each thread or process worker (the live
@@ -34,7 +34,7 @@ def make_executor(
     raise ValueError(f"unknown executor {kind!r} (choose from {', '.join(EXECUTORS)})")
 
 
-def _start_worker(initializer: Callable[..., Any] | None, initargs: tuple) -> None:
+def _start_worker(initializer: Callable[..., Any] | None, initargs: tuple[Any, ...]) -> None:
     """Every worker process: Ctrl-C ends its loiter calls cleanly, then the caller's initializer.
 
     A forked worker inherits the caller's handlers; SIGTERM and SIGHUP (``timeout``, a
@@ -63,8 +63,8 @@ class InlineExecutor(cf.Executor):
     the worker named "caller".
     """
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
-        future: cf.Future = cf.Future()
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        future: cf.Future[Any] = cf.Future()
         future.set_running_or_notify_cancel()
         try:
             future.set_result(fn(*args, **kwargs))

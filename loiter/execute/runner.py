@@ -95,8 +95,14 @@ def run_experiment(
 
         with local_cluster(exp.workers) as address:
             return run_experiment(replace(exp, scheduler=address), on_run, watch, on_start)
-    fn = exp.fn or (None if exp.executor == "asyncio" else resolve(exp.workload, exp.unit))
-    if exp.executor == "process" and any(s not in POOLLESS for s in exp.strategies):
+    fn = exp.fn
+    if fn is None and exp.executor != "asyncio":  # the loop's coroutines: see run_on_event_loop
+        fn = resolve(exp.workload, exp.unit)
+    if (
+        fn is not None
+        and exp.executor == "process"
+        and any(s not in POOLLESS for s in exp.strategies)
+    ):
         check_importable(fn)
     trace = Trace()
     with keeping(trace):
@@ -198,11 +204,13 @@ def run_one(
     events = live_events("thread" if poolless else exp.executor) if watch else None
     if poolless:
         set_live_sink(events)
-    init = (set_live_sink, (events,)) if events is not None and not poolless else (None, ())
+    initializer, initargs = (
+        (set_live_sink, (events,)) if events is not None and not poolless else (None, ())
+    )
     pool = (
         InlineExecutor()
         if poolless
-        else make_executor(exp.executor, exp.workers, *init, exp.scheduler)
+        else make_executor(exp.executor, exp.workers, initializer, initargs, exp.scheduler)
     )
     traced: TracedExecutor | None = None
     try:

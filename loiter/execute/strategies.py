@@ -27,7 +27,7 @@ NATIVE_BUFFERSIZE = sys.version_info >= (3, 14)
 Strategy = Callable[[TracedExecutor, Callable[..., Any], Sequence[Any], Options], None]
 
 
-def _take(future: cf.Future) -> None:
+def _take(future: cf.Future[Any]) -> None:
     """``future.result()`` where a task's failure is recorded and the caller goes on.
 
     A broken pool is not one task's failure: the caller stops, as a user would.
@@ -62,7 +62,7 @@ def run_wait(
     ex: TracedExecutor, fn: Callable[..., Any], args: Sequence[Any], opts: Options = PLAIN
 ) -> None:
     """A ``wait(return_when=FIRST_COMPLETED)`` loop; each batch is taken in input order."""
-    pending = [ex.submit(fn, arg) for arg in args]
+    pending: list[cf.Future[Any]] = [ex.submit(fn, arg) for arg in args]
     order = {f: i for i, f in enumerate(pending)}
     deadline = opts.deadline()
     while pending:
@@ -90,7 +90,7 @@ def run_callbacks(
     lock = threading.Lock()
     all_done = threading.Event()
 
-    def deliver(future: cf.Future) -> None:
+    def deliver(future: cf.Future[Any]) -> None:
         try:
             # Callbacks must not raise (the pool would log it); failures are recorded.
             with contextlib.suppress(Exception):
@@ -111,8 +111,9 @@ def run_callbacks(
         give_up(f for f in futures if not f.done())
         raise cf.TimeoutError(f"callbacks still pending after {opts.timeout:g}s")
     for future in futures:  # a broken pool fails every future: the caller hears of it
-        if isinstance(future.exception(), cf.BrokenExecutor):
-            raise future.exception()  # type: ignore[misc]
+        error = future.exception()
+        if isinstance(error, cf.BrokenExecutor):
+            raise error
 
 
 def run_bounded(

@@ -47,11 +47,12 @@ class Options:
         chunksize = _whole(opts.get("chunksize")) if run.strategy == "map" else None
         buffersize = _whole(opts.get("buffersize")) if run.strategy == "bounded" else None
         delay = opts.get("consumer_delay")
-        ok_delay = isinstance(delay, (int, float)) and math.isfinite(delay) and delay >= 0
+        if not isinstance(delay, (int, float)) or not math.isfinite(delay) or delay < 0:
+            delay = 0.0
         return cls(
             chunksize=chunksize or 1,
             buffersize=buffersize,
-            consumer_delay=float(delay) if ok_delay else 0.0,  # type: ignore[arg-type]
+            consumer_delay=float(delay),
         )
 
 

@@ -68,7 +68,9 @@ class Blocked(NamedTuple):
 
     ask: float
     got: float
-    index: int | None = None
+    # Shadows tuple.index on purpose: the trace's name for the task waited for
+    # (tests, exports and users read ``b.index``); mypy rightly flags the override.
+    index: int | None = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -234,12 +236,14 @@ def ordering_stalls(run: Run) -> list[Stall]:
 
 
 def _exact_stall(task: Task, waits: Sequence[Blocked]) -> Stall:
+    finished, delivered = task.finished, task.delivered
+    assert finished is not None and delivered is not None
     by_task: dict[int | None, float] = {}
     intervals = []
     for b in waits:
-        if b.index == task.index or b.got <= task.finished:  # type: ignore[operator]
+        if b.index == task.index or b.got <= finished:
             continue
-        lo, hi = max(b.ask, task.finished), min(b.got, task.delivered)  # type: ignore[type-var]
+        lo, hi = max(b.ask, finished), min(b.got, delivered)
         if hi > lo:
             by_task[b.index] = by_task.get(b.index, 0.0) + (hi - lo)
             intervals.append((lo, hi))

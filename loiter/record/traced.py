@@ -11,14 +11,16 @@ import concurrent.futures as cf
 import itertools
 from collections.abc import Callable, Generator, Iterable, Iterator
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from loiter.model.trace import Run, Trace
 from loiter.record.recording import _PLAIN, Recording, gave_up, jsonable
 from loiter.record.worker import TIMINGS_ATTR, TimedCall, TimedChunk, Timing, now
 
+T = TypeVar("T")
 
-class TracedFuture(cf.Future):
+
+class TracedFuture(cf.Future[Any]):
     """The caller's future: mirrors the inner one and notes when its result is delivered."""
 
     def __init__(self, recording: Recording, index: int) -> None:
@@ -52,7 +54,7 @@ class TracedFuture(cf.Future):
     def _timing(self) -> Timing | None:
         return self._recording.timings[self._index]
 
-    def _relay(self, inner: cf.Future) -> None:
+    def _relay(self, inner: cf.Future[Any]) -> None:
         """Done-callback on the inner future: unwrap the worker's timings."""
         if inner.cancelled():
             super().cancel()
@@ -79,7 +81,7 @@ class _Submitter(cf.Executor):
         self._recording = recording
         self._chunked = chunked
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
         rec = self._recording
         if self._chunked:
             indices = rec.reserve(args[0])
@@ -126,12 +128,11 @@ class TracedExecutor(cf.Executor):
         if chunksize > 1 and isinstance(self.inner, cf.ProcessPoolExecutor):
             submitter = _Submitter(self.inner, rec, chunked=True)
             chunks = _chunks(iterables, chunksize)
-            chunked = TimedChunk(recorded)
-            source = cf.Executor.map(submitter, chunked, chunks, timeout=timeout, **kwargs)
+            source = _cpython_map(submitter, TimedChunk(recorded), (chunks,), timeout, kwargs)
             batches: Iterator[Any] = source
         else:
             submitter = _Submitter(self.inner, rec, chunked=False)
-            source = cf.Executor.map(submitter, recorded, *iterables, timeout=timeout, **kwargs)
+            source = _cpython_map(submitter, recorded, iterables, timeout, kwargs)
             batches = zip(source)  # batches of one pack
         return self._deliver_in_order(batches, source, first, submitter)
 
@@ -198,6 +199,22 @@ class TracedExecutor(cf.Executor):
         return run
 
 
+def _cpython_map(
+    submitter: _Submitter,
+    fn: Callable[..., Any],
+    iterables: Iterable[Iterable[Any]],
+    timeout: float | None,
+    kwargs: dict[str, Any],
+) -> Generator[Any, None, None]:
+    """CPython's own ``Executor.map`` over the recording submitter.
+
+    It is a generator (typeshed says only Iterator): closing it is what cancels
+    the tasks not yet started when the caller stops early.
+    """
+    results = cf.Executor.map(submitter, fn, *iterables, timeout=timeout, **kwargs)
+    return cast(Generator[Any, None, None], results)
+
+
 def traced(executor: cf.Executor, **meta: Any) -> TracedExecutor:
     """Wrap any executor so every task it runs is recorded; ``.trace`` holds the run after ``with``.
 
@@ -230,7 +247,9 @@ def _chunks(iterables: tuple[Iterable[Any], ...], size: int) -> Iterator[tuple[A
         yield chunk
 
 
-def as_completed(fs: Iterable[cf.Future], timeout: float | None = None) -> Iterator[cf.Future]:
+def as_completed(
+    fs: Iterable[cf.Future[T]], timeout: float | None = None
+) -> Iterator[cf.Future[T]]:
     """``concurrent.futures.as_completed`` that also records when the caller was blocked.
 
     On timeout, the futures not yet yielded are recorded as timed out.
@@ -254,23 +273,25 @@ def as_completed(fs: Iterable[cf.Future], timeout: float | None = None) -> Itera
 
 
 def wait(
-    fs: Iterable[cf.Future], timeout: float | None = None, return_when: str = cf.ALL_COMPLETED
-) -> tuple[set[cf.Future], set[cf.Future]]:
+    fs: Iterable[cf.Future[T]], timeout: float | None = None, return_when: str = cf.ALL_COMPLETED
+) -> tuple[set[cf.Future[T]], set[cf.Future[T]]]:
     """``concurrent.futures.wait`` that records the wait, ended by the first task that finished."""
     fs = list(fs)
     ask = now()
     result = cf.wait(fs, timeout, return_when)
     got = now()
-    traced = [f for f in result.done if isinstance(f, TracedFuture) and f._timing()]
-    if traced:
-        first = min(traced, key=lambda f: f._timing()[1])
+    finished = {
+        f: timing[1] for f in result.done if isinstance(f, TracedFuture) and (timing := f._timing())
+    }
+    if finished:
+        first = min(finished, key=finished.__getitem__)
         first._recording.waited(ask, got, first._index)
     elif not result.done:
         _waited(fs, ask, got)
     return result
 
 
-def _waited(fs: list[cf.Future], ask: int, got: int | None = None) -> None:
+def _waited(fs: list[cf.Future[Any]], ask: int, got: int | None = None) -> None:
     """Record a wait that no task ended (it timed out), on the futures' recording."""
     for future in fs:
         if isinstance(future, TracedFuture):
@@ -278,7 +299,7 @@ def _waited(fs: list[cf.Future], ask: int, got: int | None = None) -> None:
             return
 
 
-def give_up(fs: Iterable[cf.Future]) -> None:
+def give_up(fs: Iterable[cf.Future[Any]]) -> None:
     """The caller stopped waiting for these futures: their tasks are recorded as timed out."""
     got = now()
     for future in fs:

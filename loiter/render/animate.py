@@ -89,8 +89,10 @@ class _Replay:
     def _render(fig: Figure, artists: list[Any], shown: list[Any]) -> np.ndarray:
         for artist in artists:
             artist.set_visible(artist in shown)
-        fig.canvas.draw()
-        return np.asarray(fig.canvas.buffer_rgba())[:, :, :3].copy()
+        canvas = fig.canvas
+        assert isinstance(canvas, FigureCanvasAgg)  # attached by animate(): frames are pixels
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
 
     def frame(self, t: float, last: bool) -> Image.Image:
         if last:
@@ -98,7 +100,8 @@ class _Replay:
                 palette=self.palette, dither=Image.Dither.NONE
             )
         pixels = self.empty.copy()
-        lines, rings = [], []
+        lines: list[list[tuple[int, int]]] = []
+        rings: list[tuple[float, float]] = []
         for p, (x0, x1, top, bottom) in zip(self.panels, self.boxes):
             now = int(np.clip(round(p.ax.transData.transform((t, 0))[0]), x0, x1))
             pixels[top:bottom, x0:now] = self.full[top:bottom, x0:now]

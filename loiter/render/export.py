@@ -100,7 +100,9 @@ def _run_events(run: Run, pid: int, labels: dict[str, str]) -> list[dict[str, An
     return out
 
 
-def _slice(pid: int, tid: int, name: str, a: float, b: float, args: dict[str, Any]) -> dict:
+def _slice(
+    pid: int, tid: int, name: str, a: float, b: float, args: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "ph": "X",
         "pid": pid,
@@ -112,7 +114,9 @@ def _slice(pid: int, tid: int, name: str, a: float, b: float, args: dict[str, An
     }
 
 
-def _async(pid: int, name: str, cat: str, key: int, a: float, b: float, args: dict) -> list[dict]:
+def _async(
+    pid: int, name: str, cat: str, key: int, a: float, b: float, args: dict[str, Any]
+) -> list[dict[str, Any]]:
     base = {
         "pid": pid,
         "tid": CALLER_TID,

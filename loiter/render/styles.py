@@ -9,7 +9,10 @@ never looks like "working". No matplotlib import here: ``--help`` stays instant.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 OKABE_ITO_COOL = ("#0072B2", "#56B4E9", "#009E73", "#CC79A7")
 # Beyond four workers: Paul Tol's muted set, also colour-blind safe, none warm like the stalls.
@@ -36,12 +39,12 @@ class Style:
     bar: float = 0.72  # bar height as a share of the row
     row_inches: float = 0.42
     width_inches: float = 7.0  # per panel
-    extra_rc: dict[str, Any] = field(default_factory=dict)
+    extra_rc: dict[RcKeyType, Any] = field(default_factory=dict)
 
     def worker_color(self, i: int) -> str:
         return self.workers[i % len(self.workers)]
 
-    def rc(self) -> dict[str, Any]:
+    def rc(self) -> dict[RcKeyType, Any]:
         """matplotlib rcParams for this style (applied while the figure is built)."""
         s = self.scale
         return {

@@ -40,4 +40,8 @@ def resolve_async(spec: str, unit: float) -> AsyncTask:
     fn = import_function(spec)
     if inspect.iscoroutinefunction(fn):
         return fn
-    return partial(asyncio.to_thread, fn)
+
+    async def in_thread(arg: Any) -> Any:
+        return await asyncio.to_thread(fn, arg)
+
+    return in_thread

@@ -42,7 +42,7 @@ def import_function(spec: str) -> Callable[[Any], Any]:
     if "" not in sys.path and os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())  # like python -m: modules next to you are found
     try:
-        obj: Any = importlib.import_module(module_name)
+        obj: object = importlib.import_module(module_name)
     except Exception as exc:
         raise WorkloadError(f"cannot import module {module_name!r} ({exc})") from None
     for part in attr.split("."):

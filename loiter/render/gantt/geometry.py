@@ -20,6 +20,7 @@ from ..styles import Style
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
 AUTO_WORKER_LANES_ABOVE = 40  # tasks: above this, per-task rows get too thin to read
@@ -38,12 +39,16 @@ LOST = (UNDELIVERED, TIMED_OUT)
 
 
 class IdealLike(Protocol):
-    """What ``ideal=`` needs per task (loiter.IdealTask has it)."""
+    """What ``ideal=`` reads per task (loiter.IdealTask, a frozen dataclass, has it)."""
 
-    index: int
-    started: float
-    finished: float
-    delivered: float
+    @property
+    def index(self) -> int: ...
+    @property
+    def started(self) -> float: ...
+    @property
+    def finished(self) -> float: ...
+    @property
+    def delivered(self) -> float: ...
 
 
 IdealFor = Callable[[Run], "Sequence[IdealLike] | None"]
@@ -107,7 +112,9 @@ def add_bars(
         return None
     if colors is not None:
         style["facecolors"] = colors[keep]
-    coll = PolyCollection(rect_vertices(y[keep], x0[keep], x1[keep], height), **style)
+    # An (n, 4, 2) array is PolyCollection's documented fast path; its stub only says Sequence.
+    verts = rect_vertices(y[keep], x0[keep], x1[keep], height)
+    coll = PolyCollection(verts, **style)  # type: ignore[arg-type]
     coll.set_gid(gid)
     ax.add_collection(coll, autolim=False)  # limits are set once, from the trace
     return coll
@@ -157,8 +164,14 @@ def text_inches(text: str, fontsize: float) -> float:
 
 def axes_inches(ax: Axes) -> float:
     """The axes' width once tick labels took their share (layout has not run yet)."""
+    return float(root_figure(ax).get_size_inches()[0] * ax.get_position().width) * 0.85
+
+
+def root_figure(ax: Axes) -> Figure:
+    """The figure the axes are drawn on, also when a user's axes sit in a subfigure."""
     fig = ax.get_figure()
-    return float(fig.get_size_inches()[0] * ax.get_position().width) * 0.85
+    assert fig is not None  # axes are always made on a figure
+    return fig.figure
 
 
 # ---------------------------------------------------------------- the two views
@@ -171,7 +184,7 @@ def fates(ax: Axes, run: Run, c: Columns, rows: np.ndarray, st: Style, ms: float
     """
     size = ms * FATE_MARKER
     # A cancelled task never ran: its O sits just right of its submit, clear of the y axis.
-    shifted = offset_copy(ax.transData, fig=ax.get_figure(), x=size / 2, units="points")
+    shifted = offset_copy(ax.transData, fig=root_figure(ax), x=size / 2, units="points")
     for gid, outcome, xs, marker, transform in (
         ("error", ERROR, np.where(np.isfinite(c.finished), c.finished, c.delivered), "X", None),
         ("cancelled", CANCELLED, c.submitted, "o", shifted),
@@ -179,6 +192,7 @@ def fates(ax: Axes, run: Run, c: Columns, rows: np.ndarray, st: Style, ms: float
         pick = np.array([t.outcome == outcome for t in run.tasks], dtype=bool)
         pick &= np.isfinite(xs) & np.isfinite(rows)
         if pick.any():
+            placed: dict[str, Any] = {"transform": transform} if transform else {}
             ax.plot(
                 xs[pick],
                 rows[pick],
@@ -191,7 +205,7 @@ def fates(ax: Axes, run: Run, c: Columns, rows: np.ndarray, st: Style, ms: float
                 gid=gid,
                 zorder=5,
                 clip_on=False,
-                **({"transform": transform} if transform else {}),
+                **placed,
             )
 
 

@@ -49,6 +49,10 @@ STATE_STYLE = {
 }
 REFRESH_PER_SECOND = 12
 
+# A task's (started, finished, worker) as far as the view has seen it: a task a
+# worker is running now has no finish yet.
+Seen = tuple[int, int | None, str]
+
 
 @dataclass(frozen=True)
 class Row:
@@ -108,7 +112,7 @@ class Board:
         origin = rec.origin
         n = len(rec)
         stop = min(len(self.args), len(self.args) if stop is None else stop)
-        timings = {i: self._timing(i) for i in range(min(n, self.starts))}
+        timings: dict[int, Seen | None] = {i: self._timing(i) for i in range(min(n, self.starts))}
         running = iter(sorted((ns, w) for w, ns in self.running.items()))
         out = []
         for i, timing in timings.items():
@@ -123,9 +127,7 @@ class Board:
         rec = self.recording
         return rec.timings[i] or rec.future_timing(i)[0]
 
-    def _row(
-        self, i: int, submitted: bool, timing: tuple[Any, Any, str] | None, origin: int
-    ) -> Row:
+    def _row(self, i: int, submitted: bool, timing: Seen | None, origin: int) -> Row:
         arg = self.args[i]
         if not submitted:
             return Row(i, arg, PENDING, "", None, None, None, None)
@@ -219,7 +221,7 @@ def frame(
     """The whole view for one instant: a pure function, tested by exact strings."""
     table = Table.grid(padding=(0, 1))
     for justify in ("right", "right", "left", "left", "left"):
-        table.add_column(justify=justify, no_wrap=True)  # type: ignore[arg-type]
+        table.add_column(justify=justify, no_wrap=True)
     arg_width = max((len(str(r.arg)) for r in rows), default=1)
     index_width = max((len(f"#{r.index}") for r in rows), default=2)
     bar_width = max(0, width - (index_width + arg_width + 9 + 3 + 4))  # 4 one-space pads

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.console import Console, ConsoleOptions, JustifyMethod, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -14,7 +14,7 @@ from loiter.model.trace import ERROR, OK, STALL_EPSILON, Run, Summary, Trace, wo
 from loiter.render.words import comparisons, percent, seconds
 
 # (header, justify, cell) per summary column; seconds carry their unit, hyperfine style.
-_SUMMARY_COLUMNS: tuple[tuple[str, str, Callable[[Run, Summary], str]], ...] = (
+_SUMMARY_COLUMNS: tuple[tuple[str, JustifyMethod, Callable[[Run, Summary], str]], ...] = (
     ("strategy", "left", lambda r, s: r.strategy),
     ("scenario", "left", lambda r, s: r.scenario),
     ("makespan", "right", lambda r, s: seconds(s.makespan, 3, unit=" s")),
@@ -59,7 +59,7 @@ def summary_table(trace: Trace) -> Table:
     """One row per run: the numbers a lecture compares between strategies."""
     table = Table(title="Runs", title_justify="left", header_style="bold")
     for name, justify, _ in _SUMMARY_COLUMNS:
-        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, no_wrap=True)
     for run in trace:
         s = run.summary()
         table.add_row(*(cell(run, s) for _, _, cell in _SUMMARY_COLUMNS))
