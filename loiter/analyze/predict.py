@@ -20,11 +20,15 @@ def predict_trace(
     options: Options,
     workload: str = "loiter",
 ) -> Trace:
-    """Every scenario under every strategy, as a FIFO pool with zero overhead would run it."""
+    """Every scenario under every strategy, as a FIFO pool with zero overhead would run it.
+
+    ``workers=0`` (an event loop with no limit) runs every task at once.
+    """
     trace = Trace()
     for scenario in scenarios:
         for strategy in strategies:
-            meta = run_meta(scenario.name, strategy, executor, workers, unit, workload, options)
+            size = workers or max(1, len(scenario.args))
+            meta = run_meta(scenario.name, strategy, executor, size, unit, workload, options)
             knobs = meta["options"]
             ideal = ideal_schedule(
                 [float(a) * unit for a in scenario.args],

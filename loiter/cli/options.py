@@ -21,6 +21,7 @@ from loiter.cli.params import (
     Durations,
     Names,
     PathArg,
+    PoolSize,
     Seconds,
     Whole,
     WorkerCounts,
@@ -99,7 +100,7 @@ def workers_option(*, sweep: bool = False) -> Callable[[F], F]:
     return click.option(
         "--workers",
         "-w",
-        type=Whole(0, MAX_WORKERS),
+        type=PoolSize(1, MAX_WORKERS),
         default=3,
         show_default=True,
         help="Pool size (max_workers); asyncio: the semaphore's size, 0 for no limit.",

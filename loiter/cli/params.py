@@ -58,6 +58,16 @@ class Whole(click.IntRange):
             self.fail(f"{number} is out of range (expected {expected})", param, ctx)
 
 
+class PoolSize(Whole):
+    """Workers: 1 to the maximum, or 0 for "no limit", which only an event loop has (the
+    command checks that against --executor)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if str(value).strip() == "0":
+            return 0
+        return super().convert(value, param, ctx)
+
+
 class PathArg(click.Path):
     """A path that may not be empty: ``--out ''`` is a typo, not "the current folder"."""
 

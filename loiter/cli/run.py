@@ -38,7 +38,7 @@ from loiter.cli.outputs import (
     write_animation,
     write_outputs,
 )
-from loiter.cli.params import ArgList, Indices, Number, Seconds
+from loiter.cli.params import MAX_WORKERS, ArgList, Indices, Number, Seconds
 from loiter.model.scenarios import DEFAULT_SCENARIOS
 
 RUN_EXAMPLES = """
@@ -264,7 +264,7 @@ def check_executor(
             )
     if workers == 0 and executor != "asyncio":
         raise click.BadParameter(
-            "0 (no limit) is only for --executor asyncio; a pool needs at least 1",
+            f"0 (no limit) is only for --executor asyncio (a pool: 1<=n<={MAX_WORKERS})",
             param_hint="'--workers'",
         )
     if return_exceptions and "gather" not in strategy:
@@ -437,6 +437,7 @@ def predict(
 
     Guess first, then run the same options to compare.
     """
+    strategy = check_executor(executor, strategy, workers, return_exceptions=False)
     chosen = choose_scenarios(durations, scenarios, seed)
     chart_path = out_dir / f"predict-{executor}-{workers}w.{fmt}"
     trace_path = trace_path or chart_path.with_suffix(".json")
