@@ -139,7 +139,7 @@
   // to the share of the column they cover, drawn in their coverage-weighted colour.
   class Acc {
     constructor(w, h) {
-      this.w = w; this.h = h; this.layers = [new Map(), new Map()]; this.pool = []; this.count = 0;
+      this.w = w; this.h = h; this.layers = [new Map(), new Map(), new Map()]; this.pool = []; this.count = 0;
       this.img = new ImageData(Math.max(1, w), Math.max(1, h));
     }
     reset() {
@@ -392,23 +392,25 @@
     const endX = X(END);
     for (let r = 0; r < p.n; r++) {
       const y = r * rowH;
-      const band = thin ? acc.band(0, y, y + 1) : acc.band(0, y + pad, y + pad + barH);
-      const w = thin ? rowH : 1;
+      // Rows thinner than a pixel: the queue (everywhere) is weighed by its density, the rest
+      // shows where any task of the pixel row ran, was held or was delivered (presence).
+      const back = thin ? acc.band(0, y, y + 1) : acc.band(0, y + pad, y + pad + barH);
+      const band = thin ? acc.band(1, y, y + 1) : acc.band(1, y + pad, y + pad + barH);
       const sub = p.sub[r], sta = p.sta[r], fin = p.fin[r], dlv = p.dlv[r];
-      if (!p.detail && sta > sub) acc.add(band, X(sub), X(sta), K.queued, w);
-      if (fin >= sta) acc.add(band, X(sta), Math.max(X(fin), X(sta) + 0.5 * s), p.worker[r] >= 0 ? K.worker[p.worker[r]] : K.unknown, w);
-      const hband = thin ? band : acc.band(0, y + hpad, y + hpad + heldH);
-      if (dlv > fin) acc.add(hband, X(fin), X(dlv), K.backlog, w);
-      else if (!p.detail && LOST.has(p.outcome[r]) && fin === fin) acc.add(hband, X(fin), Math.max(endX, X(fin)), K.lost, w);
+      if (!p.detail && sta > sub) acc.add(back, X(sub), X(sta), K.queued, thin ? rowH : 1);
+      if (fin >= sta) acc.add(band, X(sta), Math.max(X(fin), X(sta) + 0.5 * s), p.worker[r] >= 0 ? K.worker[p.worker[r]] : K.unknown, 1);
+      const hband = thin ? band : acc.band(1, y + hpad, y + hpad + heldH);
+      if (dlv > fin) acc.add(hband, X(fin), X(dlv), K.backlog, 1);
+      else if (!p.detail && LOST.has(p.outcome[r]) && fin === fin) acc.add(hband, X(fin), Math.max(endX, X(fin)), K.lost, 1);
       if (!p.detail && dlv === dlv) { // dense: a tick where the result was delivered
         const x = X(dlv);
-        acc.add(thin ? acc.band(1, y, y + 1) : acc.band(1, y, y + rowH), x - 0.5 * s, x + 0.5 * s, K.marker, w);
+        acc.add(thin ? back : acc.band(0, y, y + rowH), x - 0.5 * s, x + 0.5 * s, K.marker, 1);
       }
     }
     for (let q = 0; q < p.sRow.length; q++) {
       const y = p.sRow[q] * rowH;
-      const band = thin ? acc.band(1, y, y + 1) : acc.band(1, y + hpad, y + hpad + heldH);
-      acc.add(band, X(p.sFrom[q]), X(p.sTo[q]), K.stall, thin ? rowH : 1);
+      const band = thin ? acc.band(2, y, y + 1) : acc.band(2, y + hpad, y + hpad + heldH);
+      acc.add(band, X(p.sFrom[q]), X(p.sTo[q]), K.stall, 1);
     }
   }
 
@@ -432,7 +434,7 @@
     });
     // deliveries: short ticks on the caller lane's top edge, where results reach the caller
     const callerTop = laneY(p, p.used.length + 1) + pad;
-    const band = acc.band(1, (callerTop - 7 * SCALE) * s, (callerTop - 1) * s);
+    const band = acc.band(2, (callerTop - 7 * SCALE) * s, (callerTop - 1) * s);
     for (let r = 0; r < p.n; r++) {
       const d = p.dlv[r];
       if (d === d && d >= view.t0 && d <= view.t1) { const x = X(d); acc.add(band, x - 0.6 * s, x + 0.6 * s, K.tick, 1); }
@@ -546,13 +548,14 @@
   function drawWaitLabels(p) {
     const ctx = p.ctx, [y, h] = callerBand(p);
     ctx.fillStyle = C.callerText; ctx.textAlign = "center"; ctx.textBaseline = "middle";
-    const first = Math.max(0, upper(p.ask, view.t0) - 1);
+    const first = Math.max(0, upper(p.ask, view.t0) - 1), short = ctx.measureText("#0").width + 8;
     let shown = 0;
     for (let q = 0; q < p.ask.length && shown < 400; q++) {
       if (q < first && p.got[q] < view.t0) continue;
       if (p.ask[q] > view.t1) break;
       if (p.waitFor[q] < 0) continue;
       const x0 = Math.max(gutter, xOf(p, p.ask[q])), x1 = Math.min(gutter + p.pw, xOf(p, p.got[q]));
+      if (x1 - x0 < short) continue;
       for (const label of [`waiting for #${p.waitFor[q]}`, `#${p.waitFor[q]}`]) {
         if (ctx.measureText(label).width + 8 < x1 - x0) { ctx.fillText(label, (x0 + x1) / 2, T + y + h / 2); shown++; break; }
       }
