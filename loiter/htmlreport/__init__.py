@@ -51,7 +51,11 @@ _UNSAFE = {
 
 
 def render_html(
-    trace: Trace | Run, *, style: str | Style = "light", lanes: str = "auto", title: str | None = None
+    trace: Trace | Run,
+    *,
+    style: str | Style = "light",
+    lanes: str = "auto",
+    title: str | None = None,
 ) -> bytes:
     """The whole report as one UTF-8 page: inline script, inline style, data as JSON."""
     st = get_style(style)
