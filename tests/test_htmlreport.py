@@ -21,6 +21,7 @@ from loiter.htmlreport import (
     write_report,
 )
 from loiter.styles import DARK, LIGHT
+from loiter.tables import comparisons
 from loiter.trace import Blocked, Run, Task, Trace, worker_labels
 
 SCRIPT = "</script><script>alert(1)</script>"
@@ -172,3 +173,16 @@ def test_a_100k_task_report_writes_in_5_s_and_15_mb(tmp_path):
     assert size <= 15 * 2**20, f"{size / 2**20:.1f} MB"
     assert took <= 5.0, f"{took:.2f} s"
     assert len(data_of(path.read_bytes())["runs"][0]["tasks"]["started"]) == 100_000
+
+
+def test_comparisons_reuse_the_summaries_already_computed(monkeypatch):
+    trace = sample_trace()
+    expected = comparisons(trace)
+    summaries = [r.summary() for r in trace]
+
+    def recomputed(self):
+        raise AssertionError("summary recomputed")
+
+    monkeypatch.setattr(Run, "summary", recomputed)
+    assert comparisons(trace, summaries) == expected
+    assert payload(trace, style=LIGHT, lanes="auto", title=None)["comparisons"] == expected

@@ -140,7 +140,7 @@ def payload(trace: Trace, *, style: Style, lanes: str, title: str | None) -> dic
         "outcomes": list(OUTCOMES),
         "end": _us(end),
         "legend": _legend(workers, style, views, runs),
-        "comparisons": comparisons(trace),
+        "comparisons": comparisons(trace, summaries),
         "runs": [
             _run(run, s, summary, order, resolve_lanes(lanes, len(run.tasks)))
             for run, s, summary in zip(runs, stalls, summaries)
