@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import numpy as np
 
 from ..atomic import write_atomic
 from ..clocks import clock_note
@@ -173,25 +174,25 @@ def _run(
         "tasks": {
             "index": [t.index for t in tasks],
             "arg": [_value(t.arg) for t in tasks],
-            "submitted": [_us(t.submitted) for t in tasks],
-            "started": [_us(t.started) for t in tasks],
-            "finished": [_us(t.finished) for t in tasks],
-            "delivered": [_us(t.delivered) for t in tasks],
+            "submitted": _us_column([t.submitted for t in tasks]),
+            "started": _us_column([t.started for t in tasks]),
+            "finished": _us_column([t.finished for t in tasks]),
+            "delivered": _us_column([t.delivered for t in tasks]),
             "worker": [order.get(t.worker, -1) if t.worker is not None else -1 for t in tasks],
             "outcome": [outcome.get(t.outcome, -1) for t in tasks],
-            "stall": [_us(s.seconds) for s in stalls],
+            "stall": _us_column([s.seconds for s in stalls]),
             "culprit": [-1 if s.blocked_on is None else s.blocked_on for s in stalls],
             "result": _sparse([None if t.result is None else _text(t.result) for t in tasks]),
             "error": _sparse([t.error for t in tasks]),
         },
         "stalls": {
             "row": [row for row, _, _ in stalled],
-            "from": [_us(lo) for _, lo, _ in stalled],
-            "to": [_us(hi) for _, _, hi in stalled],
+            "from": _us_column([lo for _, lo, _ in stalled]),
+            "to": _us_column([hi for _, _, hi in stalled]),
         },
         "waits": {
-            "ask": [_us(b.ask) for b in waits],
-            "got": [_us(b.got) for b in waits],
+            "ask": _us_column([b.ask for b in waits]),
+            "got": _us_column([b.got for b in waits]),
             "for": [-1 if b.index is None else b.index for b in waits],
         },
     }
@@ -261,6 +262,16 @@ def _legend(
 def _us(x: float | None) -> int | None:
     """Seconds as integer microseconds: exact enough to read, half the digits of a float."""
     return None if x is None else round(x * 1e6)
+
+
+def _us_column(values: list[float | None]) -> list[int | None]:
+    """_us over a column, vectorised (a million timestamps at 100k tasks)."""
+    seconds = np.array(values, dtype=float)
+    missing = np.isnan(seconds)
+    out: list[int | None] = np.rint(np.where(missing, 0.0, seconds) * 1e6).astype(np.int64).tolist()
+    for i in np.flatnonzero(missing).tolist():
+        out[i] = None
+    return out
 
 
 def _value(arg: Any) -> Any:
