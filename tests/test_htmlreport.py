@@ -14,6 +14,7 @@ from loiter.gantt import legend_handles
 from loiter.htmlreport import (
     ADVISE_MAX_TASKS,
     NOTEBOOK_MAX_TASKS,
+    _us_column,
     embed_json,
     notebook_html,
     payload,
@@ -46,6 +47,23 @@ def data_of(page: bytes) -> dict:
     m = re.search(rb'<script type="application/json" id="loiter-data">(.*?)</script>', page, re.S)
     assert m is not None
     return json.loads(m.group(1))
+
+
+def unstep(steps: list[int | None]) -> list[int | None]:
+    """A column of microsecond steps back to microseconds, as the page reads it."""
+    out, now = [], 0
+    for step in steps:
+        if step is not None:
+            now += step
+        out.append(None if step is None else now)
+    return out
+
+
+def test_time_columns_are_microsecond_steps_over_missing_values():
+    column = [None, 1.0, None, 0.5, 2.0000004]
+    steps = _us_column(column, steps=True)
+    assert steps == [None, 1_000_000, None, -500_000, 1_500_000]
+    assert unstep(steps) == [None, 1_000_000, None, 500_000, 2_000_000]
 
 
 def test_embedded_json_has_no_markup_characters_and_reads_back_equal():
@@ -89,10 +107,10 @@ def test_payload_is_columnar_in_microseconds_with_interned_workers():
         assert {len(v) for k, v in cols.items() if isinstance(v, list)} == {len(run.tasks)}
         for t, sub, sta, fin, dlv, w in zip(
             run.tasks,
-            cols["submitted"],
-            cols["started"],
-            cols["finished"],
-            cols["delivered"],
+            unstep(cols["submitted"]),
+            unstep(cols["started"]),
+            unstep(cols["finished"]),
+            unstep(cols["delivered"]),
             cols["worker"],
         ):
             for x, us in ((t.submitted, sub), (t.started, sta), (t.finished, fin)):
@@ -103,6 +121,7 @@ def test_payload_is_columnar_in_microseconds_with_interned_workers():
         assert cols["culprit"] == [-1 if s.blocked_on is None else s.blocked_on for s in stalls]
         assert cols["stall"] == [round(s.seconds * 1e6) for s in stalls]
         assert shown["waits"]["for"] == [b.index for b in run.caller_blocked]
+        assert unstep(shown["waits"]["got"]) == [round(b.got * 1e6) for b in run.caller_blocked]
     first = data["runs"][0]
     assert first["tasks"]["culprit"] == [-1, 0, 0, 0, 0]  # map: #0 held back #1..#4
     assert first["lanes"] == "tasks"

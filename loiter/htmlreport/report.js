@@ -58,6 +58,8 @@
 
   // ------------------------------------------------------------ the data, as typed arrays
   const sec = (a) => Float64Array.from(a, (v) => (v === null ? NaN : v * 1e-6));
+  // timestamps come as integer microsecond steps from the previous one present
+  const stepped = (a) => { let us = 0; return Float64Array.from(a, (v) => (v === null ? NaN : (us += v) * 1e-6)); };
   function sparse(col, n) {
     const out = new Array(n).fill(null);
     col.row.forEach((r, k) => { out[r] = col.text[k]; });
@@ -71,12 +73,12 @@
     const p = {
       run, i, n, lanes: run.lanes,
       index: Int32Array.from(t.index), arg: t.arg,
-      sub: sec(t.submitted), sta: sec(t.started), fin: sec(t.finished), dlv: sec(t.delivered),
+      sub: stepped(t.submitted), sta: stepped(t.started), fin: stepped(t.finished), dlv: stepped(t.delivered),
       worker: Int32Array.from(t.worker), outcome: t.outcome.map((o) => data.outcomes[o] || "?"),
       stall: sec(t.stall), culprit: Int32Array.from(t.culprit),
       result: sparse(t.result, n), error: sparse(t.error, n),
-      sRow: Int32Array.from(run.stalls.row), sFrom: sec(run.stalls.from), sTo: sec(run.stalls.to),
-      ask: sec(run.waits.ask), got: sec(run.waits.got), waitFor: Int32Array.from(run.waits.for),
+      sRow: Int32Array.from(run.stalls.row), sFrom: stepped(run.stalls.from), sTo: stepped(run.stalls.to),
+      ask: stepped(run.waits.ask), got: stepped(run.waits.got), waitFor: Int32Array.from(run.waits.for),
       selected: -1, held: [], release: -1,
     };
     p.rowOf = new Map();
