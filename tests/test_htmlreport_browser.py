@@ -253,3 +253,12 @@ def test_a_big_run_draws_worker_lanes_aggregated_and_hovers_exactly(open_report)
     assert text.startswith(f"#{row}  arg {task.arg}")
     assert f"started\n{task.started:.3f} s" in text and f"finished\n{task.finished:.3f} s" in text
     assert pixel(o, 0, at["x"], at["y"])[3] == 255
+
+
+def test_empty_traces_and_runs_without_tasks_open_cleanly(open_report):
+    empty = open_report(Trace([]))
+    assert empty.errors == [] and "no runs recorded" in empty.js("document.body.innerText")
+    idle = sample_trace().runs[0]
+    idle.tasks, idle.caller_blocked = [], []
+    o = open_report(Trace([idle]))
+    assert o.errors == [] and o.js("document.querySelector('canvas').dataset.drawn") == "1"
