@@ -569,11 +569,16 @@
     const ctx = p.ctx;
     ctx.save();
     ctx.strokeStyle = C.foreground;
-    ctx.lineWidth = 2;
-    for (const r of [p.selected, ...p.held]) {
-      const box = taskBox(p, r, r !== p.selected);
+    ctx.lineWidth = 1.5;
+    ctx.setLineDash([4, 2]); // what it held back: dashed, as the PNG's culprit line
+    for (const r of p.held) {
+      const box = taskBox(p, r, true);
       if (box) ctx.strokeRect(box[0] - 1, box[1] - 1, box[2] + 2, box[3] + 2);
     }
+    ctx.setLineDash([]);
+    ctx.lineWidth = 3;
+    const box = taskBox(p, p.selected, false);
+    if (box) ctx.strokeRect(box[0] - 1.5, box[1] - 1.5, box[2] + 3, box[3] + 3);
     if (p.release >= 0) {
       const [y, h] = callerBand(p);
       const x0 = xOf(p, p.ask[p.release]), x1 = xOf(p, p.got[p.release]);
