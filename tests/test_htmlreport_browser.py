@@ -262,3 +262,20 @@ def test_empty_traces_and_runs_without_tasks_open_cleanly(open_report):
     idle.tasks, idle.caller_blocked = [], []
     o = open_report(Trace([idle]))
     assert o.errors == [] and o.js("document.querySelector('canvas').dataset.drawn") == "1"
+
+
+def test_the_notebook_view_draws_the_report_in_its_sandboxed_iframe(browser, tmp_path):
+    from loiter.htmlreport import notebook_html
+
+    path = tmp_path / "notebook-output.html"
+    path.write_text(f"<!DOCTYPE html><body>{notebook_html(sample_trace())}</body>", "utf-8")
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    frame = page.frames[1]
+    frame.wait_for_selector("body[data-ready]", timeout=30_000)
+    assert frame.evaluate("document.querySelectorAll('.panel canvas').length") == 3
+    assert page.evaluate("document.querySelectorAll('img.loiter-chart').length") == 1
+    assert errors == []
+    page.close()
