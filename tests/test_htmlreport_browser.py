@@ -122,6 +122,15 @@ def test_every_run_is_drawn_from_the_file_alone_without_errors(open_report):
     at = locate(o, 0, 0)
     assert pixel(o, 0, at["x"], at["y"])[:3] == hex_rgb(LIGHT.worker_color(0))
     assert o.js("document.querySelector('h2').textContent") == "map · slow-first"
+    # one bar per running, held and stall piece and per caller wait (task rows: no count curves)
+    expected = [
+        sum(t.ran is not None for t in run.tasks)
+        + sum((t.held or 0) > 0 for t in run.tasks)
+        + sum(len(s.intervals) for s in run.stalls())
+        + sum(b.got > b.ask for b in run.caller_blocked)
+        for run in sample_trace()
+    ]
+    assert o.js("[...document.querySelectorAll('canvas')].map(c => +c.dataset.marks)") == expected
     shot = o.page.screenshot()
     from PIL import Image
 
