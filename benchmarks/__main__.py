@@ -79,6 +79,12 @@ def many_tasks_cli(quick: bool) -> list[Result]:
     return measure()
 
 
+def html_report(quick: bool) -> list[Result]:
+    from .html_report import measure
+
+    return measure()
+
+
 BENCHMARKS: dict[str, Callable[[bool], list[Result]]] = {
     "overhead": overhead,
     "fidelity": fidelity,
@@ -86,6 +92,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Result]]] = {
     "startup": startup,
     "rendering": rendering,
     "many": many_tasks_cli,
+    "html": html_report,
 }
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .render.booklog import book_log
     from .render.export import to_chrome, to_csv
     from .render.gantt import figure_for, plot_gantt
+    from .render.html.report import render_html, write_report
     from .workloads.faults import Faults
     from .workloads.loiter import loiter, spin
 
@@ -65,6 +66,8 @@ _WHERE = {
     "book_log": "render.booklog",
     "to_chrome": "render.export",
     "to_csv": "render.export",
+    "render_html": "render.html.report",
+    "write_report": "render.html.report",
 }
 __all__ = [
     "Advice",
@@ -94,6 +97,7 @@ __all__ = [
     "load",
     "loiter",
     "plot_gantt",
+    "render_html",
     "run",
     "save",
     "spin",
@@ -101,6 +105,7 @@ __all__ = [
     "to_csv",
     "traced",
     "wait",
+    "write_report",
 ]
 
 

@@ -36,7 +36,7 @@ def advise_run(run: Run) -> Advice:
 
 
 def html(target: Run | Trace) -> str:
-    from .render.notebook import notebook_html
+    from .render.html.report import notebook_html
 
     return notebook_html(target)
 

@@ -71,7 +71,7 @@ def chart_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-FORMATS = ("png", "svg", "pdf")
+FORMATS = ("png", "svg", "pdf", "html")  # html: the interactive report, one file, offline
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -230,7 +230,7 @@ def output_options(command: F) -> F:
             type=click.Choice(FORMATS),
             default="png",
             show_default=True,
-            help="Chart file format.",
+            help="Chart file format (html: an interactive report, one file, offline).",
         ),
         click.option(
             "--trace",

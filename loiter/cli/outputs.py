@@ -94,12 +94,31 @@ def save_chart(
     sweep: bool = False,
 ) -> Path:
     """Draw and write atomically; ``ideal`` adds the ideal schedule as ghost outlines,
-    ``sweep`` draws a sweep's scaling lines instead of Gantt panels."""
+    ``sweep`` draws a sweep's scaling lines instead of Gantt panels; ``fmt`` html writes the
+    interactive report (one panel per run, whatever the command)."""
     from loiter.model.atomic import write_atomic
+
+    chart = chart or ChartOptions()
+    try:
+        written = write_atomic(path, chart_bytes(trace, fmt, chart, ideal, title, sweep))
+    except OSError as exc:
+        raise RuntimeFailure(f"{path}: cannot write chart ({exc.strerror})") from None
+    if chart.open:
+        open_in_viewer(written)
+    return written
+
+
+def chart_bytes(
+    trace: Any, fmt: str, chart: ChartOptions, ideal: bool, title: str | None, sweep: bool
+) -> bytes:
+    """The chart file's contents: a matplotlib figure, or the HTML report."""
+    if fmt == "html":
+        from loiter.render.html.report import render_html
+
+        return render_html(trace, style=chart.style, lanes=chart.lanes, title=title)
     from loiter.render.gantt import figure_for, render
     from loiter.render.gantt.geometry import IdealFor
 
-    chart = chart or ChartOptions()
     ideal_for: IdealFor | None = None
     if ideal:
         from loiter.analyze.schedule import ideal_for
@@ -111,13 +130,7 @@ def save_chart(
         figure = figure_for(
             trace, title=title, style=chart.style, lanes=chart.lanes, ideal=ideal_for
         )
-    try:
-        written = write_atomic(path, render(figure, fmt, dpi=chart.dpi or 120))
-    except OSError as exc:
-        raise RuntimeFailure(f"{path}: cannot write chart ({exc.strerror})") from None
-    if chart.open:
-        open_in_viewer(written)
-    return written
+    return render(figure, fmt, dpi=chart.dpi or 120)
 
 
 def write_outputs(

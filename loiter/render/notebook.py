@@ -54,11 +54,6 @@ def trace_html(trace: Trace) -> str:
     return f"<div>{title}{summary_html(runs)}{chart_html(trace)}</div>"
 
 
-def notebook_html(target: Run | Trace) -> str:
-    """What Jupyter shows for a Trace or a Run (their ``_repr_html_``)."""
-    return trace_html(target) if isinstance(target, Trace) else run_html(target)
-
-
 def run_html(run: Run) -> str:
     if not run.tasks:
         return f"<div><b>{html.escape(run.label)}</b>: no tasks recorded</div>"

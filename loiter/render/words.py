@@ -101,9 +101,9 @@ def call_label(arg: Any) -> str:
     return f"loiter({arg:g})" if isinstance(arg, (int, float)) else str(arg)[:18]
 
 
-def compare(a: Run, b: Run) -> str:
+def compare(a: Run, b: Run, sa: Summary | None = None, sb: Summary | None = None) -> str:
     """One line on how ``b`` did against ``a`` on the same scenario: first result and stalls."""
-    sa, sb = a.summary(), b.summary()
+    sa, sb = sa or a.summary(), sb or b.summary()
     line = f"{b.scenario}: {b.strategy}"
     if sa.first_result is None or sb.first_result is None:
         line += " delivered no result to compare"
@@ -119,14 +119,18 @@ def compare(a: Run, b: Run) -> str:
     return line + " and held nothing" + (" either" if not sa.stalled_tasks else "")
 
 
-def comparisons(trace: Trace) -> list[str]:
-    """Per scenario, every other strategy against the first one run."""
-    firsts: dict[str, Run] = {}
+def comparisons(trace: Trace, summaries: list[Summary] | None = None) -> list[str]:
+    """Per scenario, every other strategy against the first one run.
+
+    ``summaries`` (one per run, in order) saves recomputing them for big runs.
+    """
+    known: list[Summary | None] = list(summaries) if summaries else [None] * len(trace.runs)
+    firsts: dict[str, tuple[Run, Summary | None]] = {}
     lines = []
-    for run in trace:
-        base = firsts.setdefault(run.scenario, run)
+    for run, summary in zip(trace.runs, known, strict=True):
+        base, base_summary = firsts.setdefault(run.scenario, (run, summary))
         if base is not run:
-            lines.append(compare(base, run))
+            lines.append(compare(base, run, base_summary, summary))
     return lines
 
 
