@@ -12,11 +12,11 @@ import weakref
 import pytest
 from conftest import UNIT
 from taskfns import io_timeout_on_two
+from timing import quiet, yardstick
 
 from loiter import tracefile
 from loiter.runner import Experiment, pool_broke, run_experiment, run_one
 from loiter.scenarios import Scenario
-from loiter.schedule import ideal_for
 from loiter.strategies import PORTABLE, Options
 from loiter.trace import CANCELLED, ERROR, OK, TIMED_OUT, UNDELIVERED, Trace
 from loiter.tracing import TracedExecutor
@@ -26,8 +26,8 @@ TOLERANCE = 0.03  # seconds; a wrong schedule is off by a whole unit (0.05 s) or
 MIXED = Scenario("mixed", (3, 1, 2, 1, 0, 2))
 
 
-def experiment(kind: str, strategy: str, workers: int = 2, **kwargs) -> Experiment:
-    return Experiment([MIXED], [strategy], kind, workers, UNIT, **kwargs)
+def experiment(kind: str, strategy: str, workers: int = 2, unit: float = UNIT, **kwargs):
+    return Experiment([MIXED], [strategy], kind, workers, unit, **kwargs)
 
 
 # Options that change each strategy's schedule, so the comparison is not trivial.
@@ -43,17 +43,18 @@ SHAPING = {
 
 @pytest.mark.parametrize("strategy", PORTABLE)
 def test_every_strategy_follows_its_ideal_schedule(executor_kind: str, strategy: str) -> None:
-    run = run_one(MIXED, strategy, experiment(executor_kind, strategy, options=SHAPING[strategy]))
-    ideal = ideal_for(run)
-    assert ideal is not None
-    assert [t.outcome for t in run.tasks] == [OK] * len(MIXED.args)
-    assert [t.result for t in run.tasks] == [n * 10 for n in MIXED.args]
-    for task, want in zip(run.tasks, ideal, strict=True):
-        assert task.submitted <= task.started <= task.finished <= task.delivered
-        assert task.submitted == pytest.approx(want.submitted, abs=TOLERANCE), task.index
-        assert task.started == pytest.approx(want.started, abs=TOLERANCE), task.index
-        assert task.finished == pytest.approx(want.finished, abs=TOLERANCE), task.index
-        assert task.delivered == pytest.approx(want.delivered, abs=TOLERANCE), task.index
+    def measure(unit: float):
+        exp = experiment(executor_kind, strategy, unit=unit, options=SHAPING[strategy])
+        return run_one(MIXED, strategy, exp)
+
+    def judge(run) -> None:
+        assert [t.outcome for t in run.tasks] == [OK] * len(MIXED.args)
+        assert [t.result for t in run.tasks] == [n * 10 for n in MIXED.args]
+        for task in run.tasks:
+            assert task.submitted <= task.started <= task.finished <= task.delivered
+        yardstick(run).check(run)
+
+    quiet(measure, judge, UNIT)
 
 
 def test_chunks_share_a_worker_and_arrive_together() -> None:
