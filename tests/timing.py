@@ -15,8 +15,8 @@ unit, with :func:`quiet`.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from loiter.schedule import IdealTask, ideal_run, ideal_schedule
@@ -29,6 +29,7 @@ QUIET_FRACTION = 0.5  # of the effect under test: a larger tolerance could hide 
 ARRIVAL_ORDER = ("as_completed", "wait", "callbacks")
 # Strategies whose submissions wait for the caller.
 CALLER_PACED = ("bounded", "sequential")
+JUDGED = ("submitted", "started", "delivered")  # the finishes are the calibration itself
 SCALES = (1, 2, 4)  # quiet()'s tries: multiples of the unit
 
 T = TypeVar("T")
@@ -43,12 +44,11 @@ class Yardstick:
     """What one measured run is judged against: its calibrated ideal and its own tolerance."""
 
     ideal: list[IdealTask]
+    fields: tuple[str, ...]  # the timestamps judged
     noise: float  # seconds: the latest wake-up measured in the run
     tolerance: float  # seconds: how far a right schedule may be off on this run
 
-    def check(
-        self, run: Run, fields: Iterable[str] = ("submitted", "started", "delivered")
-    ) -> None:
+    def check(self, run: Run) -> None:
         """Every task's timestamps within the tolerance of the ideal ones.
 
         Where results are delivered as they arrive, two that arrive within the
@@ -57,7 +57,7 @@ class Yardstick:
         """
         by_arrival = run.strategy in ARRIVAL_ORDER
         for task, want in zip(run.tasks, self.ideal, strict=True):
-            for name in fields:
+            for name in self.fields:
                 got, ideal = getattr(task, name), getattr(want, name)
                 if name == "delivered" and by_arrival:
                     ideal = min(
@@ -68,6 +68,19 @@ class Yardstick:
                     f"#{task.index} {name} {got:.4f} s, ideal {ideal:.4f} s "
                     f"± {self.tolerance:.4f} (noise {self.noise:.4f} s)"
                 )
+
+    def check_stalls(self, run: Run) -> None:
+        """Each task's ordering stall within the tolerance of the ideal one, on the same culprit."""
+        ideal = self.ideal_run(run)
+        for task, got, want in zip(run.tasks, run.stalls(), ideal.stalls(), strict=True):
+            assert abs(got.seconds - want.seconds) <= self.tolerance, (
+                f"#{task.index} stalled {got.seconds:.4f} s, ideal {want.seconds:.4f} s "
+                f"± {self.tolerance:.4f} (noise {self.noise:.4f} s)"
+            )
+            if want.seconds > self.tolerance:
+                assert got.blocked_on == want.blocked_on, (task.index, got, want)
+        got_first, want_first = run.summary().first_result, ideal.summary().first_result
+        assert abs(got_first - want_first) <= self.tolerance, (got_first, want_first)
 
     def _tied(self, a: IdealTask, b: IdealTask) -> bool:
         return abs(a.finished - b.finished) <= self.tolerance
@@ -118,15 +131,20 @@ def consumer_steps(run: Run) -> list[float]:
     ]
 
 
-def calibrated_ideal(run: Run, delay: float) -> list[IdealTask]:
+def calibrated_ideal(run: Run, delay: float, pool: bool = True) -> list[IdealTask]:
     """The ideal schedule in which every task finishes when it really did.
 
     A task's start depends only on the tasks submitted before it (workers take
     tasks in order), so durations are found one task at a time: its ideal start
     given the durations before it, then the measured finish minus that start.
-    ``delay`` is the consumer's measured delay per result, so that its sleeps'
-    overshoot does not pile up along a backlog either.
+    Without a FIFO ``pool`` (a cluster's scheduler decides), each task gets a
+    lane of its own and arrives when it finished. ``delay`` is the consumer's
+    measured delay per result, so that its sleeps' overshoot does not pile up
+    along a backlog either.
     """
+    if not pool:
+        lanes = replace(run, workers=len(run.tasks))
+        return _schedule(lanes, [t.finished for t in run.tasks], delay)
     seconds: list[float] = []
     for i, task in enumerate(run.tasks):
         start = _schedule(run, [*seconds, 0.0], delay)[i].started
@@ -140,26 +158,32 @@ def yardstick(
     effect: float | None = None,
     nominal: Sequence[float] | None = None,
     floor: float = FLOOR,
+    pool: bool = True,
 ) -> Yardstick:
     """Calibrate the ideal and the tolerance of one run, or raise TooNoisy.
 
     The noise is the latest wake-up measured in the run: each task's overshoot
     of its ``nominal`` seconds (default ``arg * unit``, as loiter sleeps), each
     idle worker's pick-up, each consumer delay's overshoot, each gap between
-    submissions made back to back. ``effect`` is the
-    smallest error a wrong schedule makes (default: one unit); the tolerance
-    must stay below ``QUIET_FRACTION`` of it (see :func:`tolerance`).
+    submissions made back to back (and without a pool, the last result's
+    trip back). ``effect`` is the smallest error a wrong
+    schedule makes (default: one unit); the tolerance must stay below
+    ``QUIET_FRACTION`` of it (see :func:`tolerance`). Without a FIFO ``pool``
+    only deliveries are judged (see :func:`calibrated_ideal`).
     """
     assert run.tasks and all(t.outcome == OK for t in run.tasks), run.tasks
     delay = float(run.options.get("consumer_delay", 0.0))
     steps = consumer_steps(run)
     assert min(steps, default=delay) >= delay - 0.001, f"the consumer took {steps}, not {delay}"
-    ideal = calibrated_ideal(run, sum(steps) / len(steps) if steps else delay)
+    ideal = calibrated_ideal(run, sum(steps) / len(steps) if steps else delay, pool)
     planned = nominal if nominal is not None else [t.arg * run.unit for t in run.tasks]
     late = {f"#{t.index} ran over": t.ran - p for t, p in zip(run.tasks, planned, strict=True)}
-    for t, i in zip(run.tasks, ideal):
-        if i.started == i.submitted:
+    for k, (t, i) in enumerate(zip(run.tasks, ideal)):
+        if (i.started == i.submitted) if pool else k < run.workers:
             late[f"#{t.index} picked up"] = t.started - t.submitted
+    if not pool:  # nothing can hold the last result to finish: its lag is the return trip
+        last = max(run.tasks, key=lambda t: t.finished)
+        late[f"#{last.index} came back"] = last.delivered - last.finished
     for k, step in enumerate(steps):
         late[f"consumer delay {k} ran over"] = step - delay
     if run.strategy not in CALLER_PACED:  # everything is submitted up front, back to back
@@ -167,7 +191,8 @@ def yardstick(
             late[f"#{b.index} submitted after #{a.index}"] = b.submitted - a.submitted
     early = min(late, key=late.__getitem__)
     assert late[early] >= -0.001, f"{run.label}: {early} by {late[early]:.4f} s: ended early"
-    return Yardstick(ideal, *tolerance(late, run.unit if effect is None else effect, floor))
+    fields = JUDGED if pool else ("delivered",)
+    return Yardstick(ideal, fields, *tolerance(late, run.unit if effect is None else effect, floor))
 
 
 def tolerance(late: dict[str, float], effect: float, floor: float = FLOOR) -> tuple[float, float]:
