@@ -12,7 +12,7 @@ import weakref
 import pytest
 from conftest import UNIT
 from taskfns import io_timeout_on_two
-from timing import quiet, yardstick
+from timing import PARALLEL, bare_speedup, quiet, yardstick
 
 from loiter import tracefile
 from loiter.runner import Experiment, pool_broke, run_experiment, run_one
@@ -195,6 +195,9 @@ def spin_run(kind: str, workers: int):
 
 
 def test_spin_on_threads_takes_turns_on_the_gil() -> None:
+    alone = time.process_time()
+    spin(3, UNIT, spin_rate())  # one task's CPU time, measured here, as the reference
+    alone = time.process_time() - alone
     cpu = time.process_time()
     run = spin_run("thread", 2)
     cpu = time.process_time() - cpu
@@ -203,40 +206,30 @@ def test_spin_on_threads_takes_turns_on_the_gil() -> None:
     assert min(a.finished, b.finished) - max(a.started, b.started) > 3 * UNIT
     # ...yet the process never used more than one core: they took turns (and did burn it).
     makespan = run.summary().makespan
-    assert 0.25 * makespan < cpu < 1.15 * makespan + 0.05
+    assert 1.5 * alone < cpu < 1.15 * makespan + 0.05
 
 
 def test_spin_on_processes_runs_in_parallel() -> None:
-    """Two workers finish two CPU-bound tasks in about half the time of one.
+    """Two workers finish two CPU-bound tasks faster than one, as a bare pool does.
 
-    That needs two free cores: when the traced runs show no speedup, plain
-    processes spinning alike (no loiter-viz involved) tell whether the
-    machine had them; benchmarks/gil.py measures it at length.
+    That needs two free cores: each try is judged against a bare process pool
+    spinning alike right after (no loiter-viz involved); tries where even it
+    shows no parallelism judge nothing. benchmarks/gil.py measures it at length.
     """
-    speedups = []
-    for _ in range(3):
-        speedups.append(
-            spin_run("process", 2).summary().makespan / spin_run("process", 1).summary().makespan
-        )
-        if speedups[-1] < 0.75:
-            return
-    control = plain_spin_speedup()
-    if control > 0.75:
-        pytest.skip(f"no two free cores now: plain processes took {control:.2f}x")
-    pytest.fail(f"no parallel speedup: {min(speedups):.2f}x, plain processes {control:.2f}x")
-
-
-def plain_spin_speedup() -> float:
     task = functools.partial(spin, unit=UNIT, rate=spin_rate())
-
-    def makespan(workers: int) -> float:
-        with cf.ProcessPoolExecutor(workers) as pool:
-            list(pool.map(time.sleep, [0.01] * workers))
-            began = time.perf_counter()
-            list(pool.map(task, CPU_BOUND.args))
-            return time.perf_counter() - began
-
-    return min(makespan(2) / makespan(1) for _ in range(2))
+    seen = []
+    for _ in range(3):
+        traced = (
+            spin_run("process", 1).summary().makespan / spin_run("process", 2).summary().makespan
+        )
+        bare = bare_speedup(task, CPU_BOUND.args)
+        seen.append((traced, bare))
+        if bare >= PARALLEL and traced > 1 + (bare - 1) / 2:
+            return
+    figures = "; ".join(f"traced {t:.2f}x, a bare pool {b:.2f}x" for t, b in seen)
+    if all(b < PARALLEL for _, b in seen):
+        pytest.skip(f"no two free cores now: {figures}")
+    pytest.fail(f"no parallel speedup where a bare pool had one: {figures}")
 
 
 def test_predicted_trace_has_every_strategy() -> None:

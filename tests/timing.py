@@ -14,7 +14,10 @@ unit, with :func:`quiet`.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import itertools
+import statistics
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -229,3 +232,31 @@ def quiet(measure: Callable[[float], T], judge: Callable[[T], object], unit: flo
     measured = measure(unit * SCALES[-1])
     judge(measured)
     return measured
+
+
+# A bare pool counts as showing parallelism from this speedup on (1.0: none, 2.0: ideal).
+PARALLEL = 1.4
+
+
+def bare_speedup(task: Callable[[float], object], args: Sequence[float], repeats: int = 3) -> float:
+    """How much faster a bare process pool of 2 runs ``args`` than a pool of 1, right now.
+
+    The reference for a speedup measured by loiter-viz beside it: the median of
+    ``repeats`` pairs, each pair measured back to back so a burst of load hits both.
+    """
+    pools = {workers: cf.ProcessPoolExecutor(workers) for workers in (1, 2)}
+    try:
+        for workers, pool in pools.items():
+            list(pool.map(time.sleep, [0.01] * workers))  # the workers are up
+        ratios = []
+        for _ in range(repeats):
+            took = {}
+            for workers, pool in pools.items():
+                began = time.perf_counter()
+                list(pool.map(task, args))
+                took[workers] = time.perf_counter() - began
+            ratios.append(took[1] / took[2])
+        return statistics.median(ratios)
+    finally:
+        for pool in pools.values():
+            pool.shutdown()
