@@ -179,7 +179,7 @@ def yardstick(
     steps = consumer_steps(run)
     assert min(steps, default=delay) >= delay - 0.001, f"the consumer took {steps}, not {delay}"
     ideal = calibrated_ideal(run, sum(steps) / len(steps) if steps else delay, pool)
-    planned = nominal if nominal is not None else [t.arg * run.unit for t in run.tasks]
+    planned = [t.arg * run.unit for t in run.tasks] if nominal is None else nominal
     late = {f"#{t.index} ran over": t.ran - p for t, p in zip(run.tasks, planned, strict=True)}
     for k, (t, i) in enumerate(zip(run.tasks, ideal)):
         if (i.started == i.submitted) if pool else k < run.workers:
