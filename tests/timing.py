@@ -26,7 +26,7 @@ from loiter.schedule import IdealTask, ideal_run, ideal_schedule
 from loiter.trace import OK, Run
 
 FLOOR = 0.01  # seconds: a hand-off through a process pool wakes three threads
-FACTOR = 2  # a judged timestamp may suffer a few wake-ups as late as the worst one measured
+FACTOR = 2  # a judged timestamp may suffer two wake-ups as late as the worst one measured
 QUIET_FRACTION = 0.5  # of the effect under test: a larger tolerance could hide it
 # Strategies that deliver results in the order they arrive, not in input order.
 ARRIVAL_ORDER = ("as_completed", "wait", "callbacks")
