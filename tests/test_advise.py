@@ -269,7 +269,7 @@ def test_gil_detected_from_durations_not_names() -> None:
             break
         assert not gil_bound(_two_then_one(partial(loiter, unit=UNIT)))
     else:
-        pytest.fail(f"the GIL never showed: {[t.ran for t in cpu.tasks]}")
+        raise AssertionError(f"the GIL never showed: {[t.ran for t in cpu.tasks]}")
     (advice,) = advise(cpu)
     assert any("GIL" in w for w in advice.warnings)
     sleepy = _two_then_one(partial(loiter, unit=UNIT))

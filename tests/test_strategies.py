@@ -234,6 +234,7 @@ def test_a_dying_worker_breaks_the_pool_and_the_trace_survives(strategy: str, tm
 
 
 CPU_BOUND = Scenario("cpu", (3, 3))
+TRIES = 5  # at a speedup: load elsewhere can only hide it, never fake it
 
 
 def spin_run(kind: str, workers: int):
@@ -250,8 +251,9 @@ def test_spin_on_threads_takes_turns_on_the_gil() -> None:
     run = spin_run("thread", 2)
     cpu = time.process_time() - cpu
     a, b = run.tasks
-    # On the clock both ran at once, for about the whole time...
-    assert min(a.finished, b.finished) - max(a.started, b.started) > 3 * UNIT
+    # On the clock both ran at once, for about the whole time (spin's rate was calibrated
+    # whenever this process first spun, so its units are only roughly seconds)...
+    assert min(a.finished, b.finished) - max(a.started, b.started) > 0.5 * min(a.ran, b.ran)
     # ...yet the process never used more than one core: they took turns (and did burn it).
     makespan = run.summary().makespan
     assert 1.5 * alone < cpu < 1.15 * makespan + 0.05
@@ -266,7 +268,7 @@ def test_spin_on_processes_runs_in_parallel() -> None:
     """
     task = functools.partial(spin, unit=UNIT, rate=spin_rate())
     seen = []
-    for _ in range(3):
+    for _ in range(TRIES):
         traced = statistics.median(
             spin_run("process", 1).summary().makespan / spin_run("process", 2).summary().makespan
             for _ in range(3)
@@ -278,7 +280,7 @@ def test_spin_on_processes_runs_in_parallel() -> None:
     figures = "; ".join(f"traced {t:.2f}x, a bare pool {b:.2f}x" for t, b in seen)
     if all(b < PARALLEL for _, b in seen):
         pytest.skip(f"no two free cores now: {figures}")
-    pytest.fail(f"no parallel speedup where a bare pool had one: {figures}")
+    raise AssertionError(f"no parallel speedup where a bare pool had one: {figures}")
 
 
 def test_predicted_trace_has_every_strategy() -> None:
