@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 import pytest
 from helpers.taskfns import die_on_two, nap
+from helpers.timing import quiet, yardstick
 
 from loiter.execute.dask import DaskPool, available, local_cluster
 from loiter.execute.runner import Experiment, run_experiment
@@ -20,7 +22,6 @@ from loiter.record.traced import TracedExecutor, as_completed
 pytestmark = pytest.mark.skipif(not available(), reason="the dask extra is not installed")
 
 UNIT = 0.2  # cluster round trips cost a few ms (tens under load); stalls here are whole units
-TOLERANCE = 0.06
 WORKERS = 3
 
 
@@ -41,44 +42,50 @@ def worker_addresses(address: str) -> set[str]:
         return set(client.scheduler_info()["workers"])
 
 
+def slow_first_run(scheduler: str, strategies: list[str], unit: float = UNIT) -> list:
+    exp = Experiment([preset("slow-first")], strategies, "dask", WORKERS, unit, scheduler=scheduler)
+    return run_experiment(exp).runs
+
+
 @pytest.fixture(scope="module")
 def slow_first(scheduler: str):
-    exp = Experiment(
-        [preset("slow-first")],
-        ["map", "as_completed", "dask_native"],
-        "dask",
-        WORKERS,
-        UNIT,
-        scheduler=scheduler,
-    )
-    return {run.strategy: run for run in run_experiment(exp).runs}
+    """One run per strategy, for what does not depend on timing (timing tests measure anew)."""
+    return {run.strategy: run for run in slow_first_run(scheduler, STRATEGIES)}
 
 
-def test_map_on_a_cluster_holds_results_behind_the_slow_first_task(slow_first) -> None:
-    run = slow_first["map"]
-    first = run.tasks[0]
-    assert [t.outcome for t in run.tasks] == [OK] * 5
-    assert [t.result for t in run.tasks] == [40, 30, 20, 10, 0]
-    for task in run.tasks[1:3]:  # loiter(3) and loiter(2) finish early, wait for loiter(4)
-        assert task.delivered == pytest.approx(first.delivered, abs=TOLERANCE)
-        assert first.finished - task.finished > UNIT - TOLERANCE
-    stalls = run.stalls()
-    assert stalls[1].seconds == pytest.approx(UNIT, abs=TOLERANCE)
-    assert stalls[2].seconds == pytest.approx(2 * UNIT, abs=TOLERANCE)
-    assert stalls[1].blocked_on == 0
+STRATEGIES = ["map", "as_completed", "dask_native"]
+
+
+def test_map_on_a_cluster_holds_results_behind_the_slow_first_task(scheduler: str) -> None:
+    def judge(run) -> None:
+        assert [t.outcome for t in run.tasks] == [OK] * 5
+        assert [t.result for t in run.tasks] == [40, 30, 20, 10, 0]
+        # The scheduler, not a FIFO queue, hands tasks to freed workers: deliveries are judged.
+        ys = yardstick(run, pool=False)
+        ys.check(run)
+        ys.check_stalls(run)  # loiter(3) and loiter(2) finish early, wait for loiter(4)
+        first = run.tasks[0]
+        for task in run.tasks[1:3]:
+            assert abs(task.delivered - first.delivered) <= ys.tolerance
+            assert first.finished - task.finished > run.unit - ys.tolerance
+        assert run.stalls()[1].blocked_on == 0
+
+    quiet(lambda unit: slow_first_run(scheduler, ["map"], unit)[0], judge, UNIT)
 
 
 @pytest.mark.parametrize("strategy", ["as_completed", "dask_native"])
-def test_as_completed_on_a_cluster_delivers_as_tasks_finish(slow_first, strategy: str) -> None:
-    run = slow_first[strategy]
-    assert [t.outcome for t in run.tasks] == [OK] * 5
-    for task in run.tasks:
-        assert task.submitted <= task.started <= task.finished <= task.delivered
-        assert task.delivered - task.finished < TOLERANCE
-        assert task.finished - task.started == pytest.approx(task.arg * UNIT, abs=TOLERANCE)
-    assert run.summary().total_stall < TOLERANCE
-    # loiter(2) is the first result, two units in, not the four of the slow first task.
-    assert run.summary().first_result == pytest.approx(2 * UNIT, abs=TOLERANCE)
+def test_as_completed_on_a_cluster_delivers_as_tasks_finish(scheduler: str, strategy: str) -> None:
+    def judge(run) -> None:
+        assert [t.outcome for t in run.tasks] == [OK] * 5
+        for task in run.tasks:
+            assert task.submitted <= task.started <= task.finished <= task.delivered
+        # distributed's own as_completed follows the same rule as the standard library's
+        run = replace(run, strategy="as_completed")
+        ys = yardstick(run, pool=False)
+        ys.check(run)  # each result delivered as it arrives, none held behind a slower one
+        ys.check_stalls(run)  # so no stall, and loiter(2) is the first result, not loiter(4)
+
+    quiet(lambda unit: slow_first_run(scheduler, [strategy], unit)[0], judge, UNIT)
 
 
 def test_worker_lanes_are_the_real_dask_workers(slow_first, scheduler: str) -> None:
@@ -96,7 +103,8 @@ def test_clock_offsets_are_estimated_and_small_on_one_host(slow_first, scheduler
         clock = run.options[CLOCK]
         assert set(clock) == real
         for entry in clock.values():
-            assert abs(entry["offset"]) < 0.005
+            # One host, one clock: the true offset is 0, within the estimate's own error bar.
+            assert abs(entry["offset"]) <= entry["uncertainty"] + 1e-6
             assert 0 < entry["uncertainty"] < 0.05
 
 

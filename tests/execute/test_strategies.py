@@ -6,14 +6,15 @@ import concurrent.futures as cf
 import functools
 import gc
 import itertools
+import statistics
 import time
 import weakref
 
 import pytest
 from helpers import UNIT
 from helpers.taskfns import io_timeout_on_two
+from helpers.timing import PARALLEL, bare_speedup, quiet, tolerance, yardstick
 
-from loiter.analyze.schedule import ideal_for
 from loiter.execute.runner import Experiment, pool_broke, run_experiment, run_one
 from loiter.model import tracefile
 from loiter.model.names import PORTABLE
@@ -24,12 +25,11 @@ from loiter.record.traced import TracedExecutor
 from loiter.workloads.faults import Faults
 from loiter.workloads.loiter import spin, spin_rate
 
-TOLERANCE = 0.03  # seconds; a wrong schedule is off by a whole unit (0.05 s) or more
 MIXED = Scenario("mixed", (3, 1, 2, 1, 0, 2))
 
 
-def experiment(kind: str, strategy: str, workers: int = 2, **kwargs) -> Experiment:
-    return Experiment([MIXED], [strategy], kind, workers, UNIT, **kwargs)
+def experiment(kind: str, strategy: str, workers: int = 2, unit: float = UNIT, **kwargs):
+    return Experiment([MIXED], [strategy], kind, workers, unit, **kwargs)
 
 
 # Options that change each strategy's schedule, so the comparison is not trivial.
@@ -45,43 +45,64 @@ SHAPING = {
 
 @pytest.mark.parametrize("strategy", PORTABLE)
 def test_every_strategy_follows_its_ideal_schedule(executor_kind: str, strategy: str) -> None:
-    run = run_one(MIXED, strategy, experiment(executor_kind, strategy, options=SHAPING[strategy]))
-    ideal = ideal_for(run)
-    assert ideal is not None
-    assert [t.outcome for t in run.tasks] == [OK] * len(MIXED.args)
-    assert [t.result for t in run.tasks] == [n * 10 for n in MIXED.args]
-    for task, want in zip(run.tasks, ideal, strict=True):
-        assert task.submitted <= task.started <= task.finished <= task.delivered
-        assert task.submitted == pytest.approx(want.submitted, abs=TOLERANCE), task.index
-        assert task.started == pytest.approx(want.started, abs=TOLERANCE), task.index
-        assert task.finished == pytest.approx(want.finished, abs=TOLERANCE), task.index
-        assert task.delivered == pytest.approx(want.delivered, abs=TOLERANCE), task.index
+    def measure(unit: float):
+        exp = experiment(executor_kind, strategy, unit=unit, options=SHAPING[strategy])
+        return run_one(MIXED, strategy, exp)
+
+    def judge(run) -> None:
+        assert [t.outcome for t in run.tasks] == [OK] * len(MIXED.args)
+        assert [t.result for t in run.tasks] == [n * 10 for n in MIXED.args]
+        for task in run.tasks:
+            assert task.submitted <= task.started <= task.finished <= task.delivered
+        yardstick(run).check(run)
+
+    quiet(measure, judge, UNIT)
 
 
 def test_chunks_share_a_worker_and_arrive_together() -> None:
-    run = run_one(MIXED, "map", experiment("process", "map", options=Options(chunksize=3)))
-    assert run.options == {"chunksize": 3}
-    first, second = run.tasks[:3], run.tasks[3:]
-    for chunk in (first, second):
-        assert len({t.worker for t in chunk}) == 1
-        for a, b in itertools.pairwise(chunk):  # back to back
-            assert b.started == pytest.approx(a.finished, abs=0.005)
-    # #1 and #2 finished long before #0's chunk came back whole, then all three are delivered.
-    assert max(t.delivered for t in first) - min(t.delivered for t in first) < 0.005
+    def measure(unit: float):
+        return run_one(MIXED, "map", experiment("process", "map", unit=unit, options=CHUNKS))
+
+    def judge(run) -> None:
+        assert run.options == {"chunksize": 3}
+        ys = yardstick(run)
+        ys.check(run)
+        first, second = run.tasks[:3], run.tasks[3:]
+        for chunk in (first, second):
+            assert len({t.worker for t in chunk}) == 1
+            for a, b in itertools.pairwise(chunk):  # back to back
+                assert a.finished <= b.started <= a.finished + ys.tolerance
+        # #1 and #2 finished long before #0's chunk came back whole, then all three are delivered.
+        assert max(t.delivered for t in first) - min(t.delivered for t in first) <= ys.tolerance
+
+    quiet(measure, judge, UNIT)
+
+
+CHUNKS = Options(chunksize=3)
 
 
 def test_bounded_submissions_are_driven_by_the_consumer(executor_kind: str) -> None:
-    opts = Options(buffersize=1, consumer_delay=0.05)
-    run = run_one(MIXED, "bounded", experiment(executor_kind, "bounded", options=opts))
-    tasks = run.tasks
-    assert tasks[0].submitted == pytest.approx(0, abs=0.005)
-    assert tasks[1].submitted == pytest.approx(0, abs=0.01)  # the first next() submits #1
-    for task in tasks[2:]:
-        # Task k is submitted when the consumer, done with k-2, asks for k-1.
-        assert task.submitted == pytest.approx(tasks[task.index - 2].delivered + 0.05, abs=0.02)
-    for t in tasks:
-        outstanding = [u for u in tasks if u.submitted <= t.submitted < u.delivered]
-        assert len(outstanding) <= 2
+    def measure(unit: float):
+        opts = Options(buffersize=1, consumer_delay=unit)
+        return run_one(
+            MIXED, "bounded", experiment(executor_kind, "bounded", unit=unit, options=opts)
+        )
+
+    def judge(run) -> None:
+        ys = yardstick(run)
+        ys.check(run)
+        tasks = run.tasks
+        assert tasks[0].submitted <= ys.tolerance
+        assert tasks[1].submitted <= ys.tolerance  # the first next() submits #1
+        for task in tasks[2:]:
+            # Task k is submitted when the consumer, done with k-2, asks for k-1.
+            done = tasks[task.index - 2].delivered + run.unit
+            assert done <= task.submitted <= done + ys.tolerance
+        for t in tasks:
+            outstanding = [u for u in tasks if u.submitted <= t.submitted < u.delivered]
+            assert len(outstanding) <= 2
+
+    quiet(measure, judge, UNIT)
 
 
 def test_sequential_runs_in_the_caller_one_at_a_time() -> None:
@@ -94,22 +115,37 @@ def test_sequential_runs_in_the_caller_one_at_a_time() -> None:
 
 
 def test_callbacks_deliver_without_the_caller_waiting_for_each() -> None:
-    run = run_one(MIXED, "callbacks", experiment("thread", "callbacks"))
-    assert run.caller_blocked == []
-    assert run.summary().total_stall == 0
-    for t in run.tasks:
-        assert t.delivered - t.finished < 0.015  # on the worker thread, right away
+    def judge(run) -> None:
+        assert run.caller_blocked == []
+        assert run.summary().total_stall == 0
+        ys = yardstick(run)
+        ys.check(run)
+        for t in run.tasks:
+            assert t.delivered - t.finished <= ys.tolerance  # on the worker thread, right away
+
+    quiet(
+        lambda unit: run_one(MIXED, "callbacks", experiment("thread", "callbacks", unit=unit)),
+        judge,
+        UNIT,
+    )
 
 
 def test_slow_consumer_makes_backlog_not_stall() -> None:
     scenario = Scenario("even", (1, 1, 1, 1))
-    exp = Experiment(
-        [scenario], ["map"], "thread", 4, UNIT, options=Options(consumer_delay=2 * UNIT)
-    )
-    run = run_one(scenario, "map", exp)
-    summary = run.summary()
-    assert summary.total_held == pytest.approx((2 + 4 + 6) * UNIT, abs=3 * TOLERANCE)
-    assert summary.total_stall < 0.01
+
+    def measure(unit: float):
+        opts = Options(consumer_delay=2 * unit)
+        return run_one(
+            scenario, "map", Experiment([scenario], ["map"], "thread", 4, unit, options=opts)
+        )
+
+    def judge(run) -> None:
+        ys = yardstick(run)
+        ys.check(run)  # so each result is held while the consumer works on the ones before
+        ys.check_stalls(run)  # and none of that is stall
+        assert run.summary().total_held > (2 + 4 + 6) * run.unit - 4 * ys.tolerance
+
+    quiet(measure, judge, UNIT)
 
 
 @pytest.mark.parametrize(
@@ -154,20 +190,32 @@ def test_error_rate_is_reproducible_from_the_seed() -> None:
 @pytest.mark.parametrize("strategy", ["map", "bounded", "as_completed", "wait", "callbacks"])
 def test_timeout_marks_what_the_caller_gave_up_on(strategy: str) -> None:
     scenario = Scenario("late", (6, 1, 1))
-    exp = Experiment([scenario], [strategy], "thread", 2, UNIT, options=Options(timeout=0.15))
-    run = run_one(scenario, strategy, exp)
-    assert run.error is not None and run.error.startswith("TimeoutError")
-    slow = run.tasks[0]
-    assert slow.outcome == TIMED_OUT
-    assert slow.finished == pytest.approx(6 * UNIT, abs=TOLERANCE)  # it ran on, unseen
-    if strategy in ("map", "bounded"):  # waiting in order: the quick ones were never taken
-        assert [t.outcome for t in run.tasks[1:]] == [UNDELIVERED, UNDELIVERED]
-    else:
-        assert run.tasks[1].outcome == OK and run.tasks[2].outcome == OK
-    if strategy == "callbacks":  # the caller waits for callbacks, not for results
-        return
-    # The caller gave up at the timeout, not when the slow task ended.
-    assert max(b.got for b in run.caller_blocked) == pytest.approx(0.15, abs=TOLERANCE)
+
+    def measure(unit: float):
+        opts = Options(timeout=3 * unit)
+        exp = Experiment([scenario], [strategy], "thread", 2, unit, options=opts)
+        return run_one(scenario, strategy, exp)
+
+    def judge(run) -> None:
+        assert run.error is not None and run.error.startswith("TimeoutError")
+        slow = run.tasks[0]
+        assert slow.outcome == TIMED_OUT
+        ran = [t for t in run.tasks if t.ran is not None]
+        _, allowed = tolerance(
+            {f"#{t.index} ran over": t.ran - t.arg * run.unit for t in ran}, run.unit
+        )
+        assert 6 * run.unit <= slow.finished <= 6 * run.unit + allowed  # it ran on, unseen
+        if strategy in ("map", "bounded"):  # waiting in order: the quick ones were never taken
+            assert [t.outcome for t in run.tasks[1:]] == [UNDELIVERED, UNDELIVERED]
+        else:
+            assert run.tasks[1].outcome == OK and run.tasks[2].outcome == OK
+        if strategy == "callbacks":  # the caller waits for callbacks, not for results
+            return
+        # The caller gave up at the timeout, not when the slow task ended.
+        gave_up = max(b.got for b in run.caller_blocked)
+        assert 3 * run.unit - 0.001 <= gave_up <= 3 * run.unit + allowed
+
+    quiet(measure, judge, UNIT)
 
 
 @pytest.mark.parametrize("strategy", ["map", "as_completed", "callbacks"])
@@ -188,6 +236,7 @@ def test_a_dying_worker_breaks_the_pool_and_the_trace_survives(strategy: str, tm
 
 
 CPU_BOUND = Scenario("cpu", (3, 3))
+TRIES = 5  # at a speedup: load elsewhere can only hide it, never fake it
 
 
 def spin_run(kind: str, workers: int):
@@ -196,48 +245,44 @@ def spin_run(kind: str, workers: int):
 
 
 def test_spin_on_threads_takes_turns_on_the_gil() -> None:
+    rate = spin_rate()
+    alone = time.process_time()
+    spin(3, UNIT, rate)  # one task's CPU time, measured here, as the reference
+    alone = time.process_time() - alone
     cpu = time.process_time()
     run = spin_run("thread", 2)
     cpu = time.process_time() - cpu
     a, b = run.tasks
-    # On the clock both ran at once, for about the whole time...
-    assert min(a.finished, b.finished) - max(a.started, b.started) > 3 * UNIT
+    # On the clock both ran at once, for about the whole time (spin's rate was calibrated
+    # whenever this process first spun, so its units are only roughly seconds)...
+    assert min(a.finished, b.finished) - max(a.started, b.started) > 0.5 * min(a.ran, b.ran)
     # ...yet the process never used more than one core: they took turns (and did burn it).
     makespan = run.summary().makespan
-    assert 0.25 * makespan < cpu < 1.15 * makespan + 0.05
+    assert 1.5 * alone < cpu < 1.15 * makespan + 0.05
 
 
 def test_spin_on_processes_runs_in_parallel() -> None:
-    """Two workers finish two CPU-bound tasks in about half the time of one.
+    """Two workers finish two CPU-bound tasks faster than one, as a bare pool does.
 
-    That needs two free cores: when the traced runs show no speedup, plain
-    processes spinning alike (no loiter-viz involved) tell whether the
-    machine had them; benchmarks/gil.py measures it at length.
+    That needs two free cores: each try is judged against a bare process pool
+    spinning alike right after (no loiter-viz involved); tries where even it
+    shows no parallelism judge nothing. benchmarks/gil.py measures it at length.
     """
-    speedups = []
-    for _ in range(3):
-        speedups.append(
-            spin_run("process", 2).summary().makespan / spin_run("process", 1).summary().makespan
-        )
-        if speedups[-1] < 0.75:
-            return
-    control = plain_spin_speedup()
-    if control > 0.75:
-        pytest.skip(f"no two free cores now: plain processes took {control:.2f}x")
-    pytest.fail(f"no parallel speedup: {min(speedups):.2f}x, plain processes {control:.2f}x")
-
-
-def plain_spin_speedup() -> float:
     task = functools.partial(spin, unit=UNIT, rate=spin_rate())
-
-    def makespan(workers: int) -> float:
-        with cf.ProcessPoolExecutor(workers) as pool:
-            list(pool.map(time.sleep, [0.01] * workers))
-            began = time.perf_counter()
-            list(pool.map(task, CPU_BOUND.args))
-            return time.perf_counter() - began
-
-    return min(makespan(2) / makespan(1) for _ in range(2))
+    seen = []
+    for _ in range(TRIES):
+        traced = statistics.median(
+            spin_run("process", 1).summary().makespan / spin_run("process", 2).summary().makespan
+            for _ in range(3)
+        )
+        bare = bare_speedup(task, CPU_BOUND.args)
+        seen.append((traced, bare))
+        if bare >= PARALLEL and traced > 1 + (bare - 1) / 2:
+            return
+    figures = "; ".join(f"traced {t:.2f}x, a bare pool {b:.2f}x" for t, b in seen)
+    if all(b < PARALLEL for _, b in seen):
+        pytest.skip(f"no two free cores now: {figures}")
+    raise AssertionError(f"no parallel speedup where a bare pool had one: {figures}")
 
 
 def test_predicted_trace_has_every_strategy() -> None:

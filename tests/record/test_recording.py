@@ -10,8 +10,8 @@ from functools import partial
 import pytest
 from helpers import UNIT
 from helpers.taskfns import clock_now, fail_on_two
+from helpers.timing import quiet, tolerance, yardstick
 
-from loiter.analyze.schedule import ideal_schedule
 from loiter.execute.executors import make_executor, warm_up
 from loiter.execute.runner import Experiment, run_one
 from loiter.model.scenarios import Scenario
@@ -19,54 +19,66 @@ from loiter.model.trace import CANCELLED, ERROR, OK, UNDELIVERED
 from loiter.record.traced import TracedExecutor, as_completed
 
 SLOW_FIRST = Scenario("slow-first", (4, 3, 2, 1, 0))
-TOLERANCE = 0.03  # seconds; a wrong schedule is off by a whole unit (0.05 s) or more
 
 
-def measured(kind: str, strategy: str, scenario: Scenario = SLOW_FIRST):
-    return run_one(scenario, strategy, Experiment([scenario], [strategy], kind, 3, UNIT))
+def measured(kind: str, strategy: str, scenario: Scenario = SLOW_FIRST, unit: float = UNIT):
+    return run_one(scenario, strategy, Experiment([scenario], [strategy], kind, 3, unit))
+
+
+def judged(kind: str, strategy: str, judge) -> None:
+    """Measure slow-first until a run is quiet enough to judge (see tests/timing.py)."""
+    quiet(lambda unit: measured(kind, strategy, unit=unit), judge, UNIT)
 
 
 @pytest.mark.parametrize("strategy", ["map", "as_completed"])
 def test_timestamps_match_the_ideal_schedule(executor_kind: str, strategy: str) -> None:
-    run = measured(executor_kind, strategy)
-    ideal = ideal_schedule([d * UNIT for d in SLOW_FIRST.args], 3, strategy)
-    for task, want in zip(run.tasks, ideal, strict=True):
-        assert task.outcome == OK
-        assert task.submitted <= task.started <= task.finished <= task.delivered
-        assert task.started == pytest.approx(want.started, abs=TOLERANCE)
-        assert task.finished == pytest.approx(want.finished, abs=TOLERANCE)
-        assert task.delivered == pytest.approx(want.delivered, abs=TOLERANCE)
+    def judge(run) -> None:
+        for task in run.tasks:
+            assert task.submitted <= task.started <= task.finished <= task.delivered
+        # Each start, finish (its sleep's overshoot) and delivery is judged where it
+        # happened, so together they are the textbook schedule step by step.
+        yardstick(run).check(run)
+
+    judged(executor_kind, strategy, judge)
 
 
 def test_map_delivers_in_input_order_and_stalls(executor_kind: str) -> None:
-    run = measured(executor_kind, "map")
-    delivered = [t.delivered for t in run.tasks]
-    assert delivered == sorted(delivered)
-    stalls = run.stalls()
-    assert stalls[0].seconds == pytest.approx(0, abs=0.002)  # the slow one is not held
-    # #2 (2 units) finished at 2 and waited for #0 (4 units) until 4.
-    assert stalls[2].seconds == pytest.approx(2 * UNIT, abs=TOLERANCE)
-    assert all(s.blocked_on == 0 for s in stalls[1:])
-    summary = run.summary()
-    assert summary.stalled_tasks == 4
-    assert summary.total_stall == pytest.approx((1 + 2 + 1 + 1) * UNIT, abs=2 * TOLERANCE)
+    def judge(run) -> None:
+        delivered = [t.delivered for t in run.tasks]
+        assert delivered == sorted(delivered)
+        stalls = run.stalls()
+        assert stalls[0].seconds == 0  # the slow one is not held: a wait for itself is no stall
+        # #2 (2 units) finished at 2 and waited for #0 (4 units) until 4: the ideal's stalls.
+        yardstick(run).check_stalls(run)
+        assert stalls[2].seconds > 1.5 * run.unit
+        assert all(s.blocked_on == 0 for s in stalls[1:])
+        assert run.summary().stalled_tasks == 4
+
+    judged(executor_kind, "map", judge)
 
 
 def test_as_completed_delivers_in_finish_order_without_stall(executor_kind: str) -> None:
-    run = measured(executor_kind, "as_completed")
-    by_delivery = sorted(run.tasks, key=lambda t: t.delivered)
-    by_finish = sorted(run.tasks, key=lambda t: t.finished)
-    assert [t.index for t in by_delivery] == [t.index for t in by_finish]
-    assert run.summary().total_stall == pytest.approx(0, abs=0.003)
-    assert run.summary().stalled_tasks == 0
+    def judge(run) -> None:
+        ys = yardstick(run)
+        ys.check(run)  # delivered as they arrive: two within noise of each other, in any order
+        ys.check_stalls(run)  # no stall beyond noise
+        for a in run.tasks:
+            for b in run.tasks:
+                if b.finished > a.finished + ys.tolerance:
+                    assert a.delivered < b.delivered, (a, b)
+
+    judged(executor_kind, "as_completed", judge)
 
 
 def test_caller_blocked_intervals_name_the_awaited_task() -> None:
-    run = measured("thread", "map")
-    first = run.caller_blocked[0]
-    assert first.index == 0
-    assert first.got - first.ask == pytest.approx(4 * UNIT, abs=TOLERANCE)
-    assert [b.index for b in run.caller_blocked] == [0, 1, 2, 3, 4]
+    def judge(run) -> None:
+        ys = yardstick(run)
+        first, ideal = run.caller_blocked[0], ys.ideal_run(run).caller_blocked[0]
+        assert first.index == ideal.index == 0
+        assert abs((first.got - first.ask) - (ideal.got - ideal.ask)) <= ys.tolerance
+        assert [b.index for b in run.caller_blocked] == [0, 1, 2, 3, 4]
+
+    judged("thread", "map", judge)
 
 
 def test_workers_are_named_by_thread_and_by_process(executor_kind: str) -> None:
@@ -102,32 +114,39 @@ def test_map_raises_at_the_failing_index_and_later_tasks_are_lost(executor_kind:
 
 def test_chunked_map_fails_a_whole_chunk_and_keeps_the_timings_of_what_ran() -> None:
     """Process map with chunksize=3 over [1, 0, 1, 0, 2, 1]: the second chunk raises at #4."""
-    with cf.ProcessPoolExecutor(1) as pool:
-        warm_up(pool, 1)
-        traced = TracedExecutor(pool)
-        got = []
-        with pytest.raises(ValueError, match="bad input 2"):
-            for value in traced.map(
-                partial(fail_on_two, unit=UNIT), [1, 0, 1, 0, 2, 1], chunksize=3
-            ):
-                got.append(value)
-    run = traced.freeze()
-    assert got == [10, 0, 10]
-    tasks = run.tasks
-    assert [t.outcome for t in tasks] == [OK, OK, OK, ERROR, UNDELIVERED, UNDELIVERED]
-    assert [t.result for t in tasks[:3]] == [10, 0, 10]
-    # One worker runs the chunks back to back: each call starts when the previous one finished.
-    ran = tasks[:5]
-    for before, after in itertools.pairwise(ran):
-        assert before.finished <= after.started < before.finished + TOLERANCE
-    for task, units in zip(ran, [1, 0, 1, 0, 2]):
-        assert task.finished - task.started == pytest.approx(units * UNIT, abs=TOLERANCE)
-    # The chunk's exception reaches the caller at its first task, #3;
-    # #4 raised it unseen; #5 never ran.
-    assert tasks[3].delivered is not None and tasks[3].error == "ValueError: bad input 2"
-    assert tasks[4].delivered is None and tasks[4].error == "ValueError: bad input 2"
-    assert tasks[5].started is None and tasks[5].delivered is None
-    assert all(t.worker == tasks[0].worker for t in ran)
+    units = [1, 0, 1, 0, 2, 1]
+
+    def measure(unit: float):
+        with cf.ProcessPoolExecutor(1) as pool:
+            warm_up(pool, 1)
+            traced = TracedExecutor(pool)
+            got = []
+            with pytest.raises(ValueError, match="bad input 2"):
+                for value in traced.map(partial(fail_on_two, unit=unit), units, chunksize=3):
+                    got.append(value)
+        return unit, got, traced.freeze()
+
+    def judge(measured) -> None:
+        unit, got, run = measured
+        assert got == [10, 0, 10]
+        tasks = run.tasks
+        assert [t.outcome for t in tasks] == [OK, OK, OK, ERROR, UNDELIVERED, UNDELIVERED]
+        assert [t.result for t in tasks[:3]] == [10, 0, 10]
+        ran = tasks[:5]
+        late = {f"#{t.index} ran over": t.ran - n * unit for t, n in zip(ran, units)}
+        assert min(late.values()) >= -0.001, late
+        _, allowed = tolerance(late, unit)
+        # One worker runs the chunks back to back: each call starts when the previous one finished.
+        for before, after in itertools.pairwise(ran):
+            assert before.finished <= after.started < before.finished + allowed
+        # The chunk's exception reaches the caller at its first task, #3;
+        # #4 raised it unseen; #5 never ran.
+        assert tasks[3].delivered is not None and tasks[3].error == "ValueError: bad input 2"
+        assert tasks[4].delivered is None and tasks[4].error == "ValueError: bad input 2"
+        assert tasks[5].started is None and tasks[5].delivered is None
+        assert all(t.worker == tasks[0].worker for t in ran)
+
+    quiet(measure, judge, UNIT)
 
 
 def test_as_completed_keeps_going_after_a_failure(executor_kind: str) -> None:

@@ -8,8 +8,9 @@ import time
 
 import pytest
 from helpers.fixtures import many_tasks, sample_trace, slow_first_map
+from helpers.hostile import IMG, SCRIPT, hostile_trace
 
-from loiter.model.trace import Blocked, Run, Task, Trace, worker_labels
+from loiter.model.trace import Run, Trace, worker_labels
 from loiter.render.gantt import legend_handles
 from loiter.render.html import report as htmlreport
 from loiter.render.html.report import (
@@ -25,21 +26,6 @@ from loiter.render.html.report import (
 )
 from loiter.render.styles import DARK, LIGHT
 from loiter.render.words import comparisons
-
-SCRIPT = "</script><script>alert(1)</script>"
-IMG = '<img src=x onerror="alert(2)">'
-
-
-def hostile_trace() -> Trace:
-    """Every string a trace carries holds markup that would run if inserted as HTML."""
-    tasks = [
-        Task(0, SCRIPT, 0.0, 0.0, 2.0, 2.0, IMG, "ok", SCRIPT + " \u2028\u2029 &amp;"),
-        Task(1, IMG, 0.0, 0.0, 1.0, 2.0, SCRIPT, "error", None, f"ValueError: {IMG}"),
-    ]
-    blocked = [Blocked(0.0, 2.0, 0), Blocked(2.0, 2.0, 1)]
-    run = Run(SCRIPT, IMG, "thread", 2, 1.0, tasks, blocked, error=f"ValueError: {SCRIPT}")
-    run.options[IMG] = SCRIPT
-    return Trace([run])
 
 
 def data_of(page: bytes) -> dict:

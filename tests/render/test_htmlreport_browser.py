@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from helpers.fixtures import many_tasks, sample_trace
-from test_htmlreport import IMG, SCRIPT, hostile_trace
+from helpers.hostile import IMG, SCRIPT, hostile_trace
 
 from loiter.model.trace import Trace
 from loiter.render.html.report import write_report

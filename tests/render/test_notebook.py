@@ -53,5 +53,7 @@ def test_as_completed_delivers_in_finish_order(cells: dict) -> None:
 def test_map_stalls_and_as_completed_does_not(cells: dict) -> None:
     stalls = ast.literal_eval(_result(cells["stalls"], "text/plain"))
     # In units: #1 waits 1, #2 waits 2, #3 and #4 wait 1 each behind #0 (the ideal schedule).
+    # The notebook runs once and shows rounded numbers, so the margins are the effect's:
+    # a result held behind another is held a whole unit; noise is a fraction of one.
     assert stalls["map"] == pytest.approx(5, abs=0.5)
-    assert stalls["as_completed"] == 0
+    assert stalls["as_completed"] < 0.5
