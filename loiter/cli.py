@@ -861,11 +861,16 @@ def advise(trace_file: Path) -> None:
 
     from .advise import ASSUMPTIONS, advice_table
     from .advise import advise as advise_trace
+    from .safetext import safe
 
     console = Console()
     for advice in advise_trace(load_trace(trace_file)):
         console.print(advice_table(advice))
-        console.print(f"[bold]Advice:[/] {advice.recommendation}", highlight=False)
+        console.print(
+            f"[bold]Advice:[/] {safe(advice.recommendation, markup=True)}", highlight=False
+        )
+        for note in advice.notes:
+            console.print(f"[bold]Note:[/] {note}", highlight=False)
         for warning in advice.warnings:
             console.print(f"[bold red]Warning:[/] {warning}", highlight=False)
     console.print("[dim]Assumes: " + "; ".join(ASSUMPTIONS) + ".[/]", highlight=False)
