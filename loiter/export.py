@@ -132,7 +132,8 @@ def to_chrome(trace: Trace) -> dict[str, Any]:
 def to_csv(trace: Trace) -> str:
     """One row per task of every run; times in seconds from the run's origin."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    # RFC 4180 line ends: the writer then quotes any field holding a CR or LF, so rows stay rows.
+    writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for number, run in enumerate(trace.runs, start=1):
         for task, stall in zip(run.tasks, run.stalls()):
