@@ -232,18 +232,15 @@ def consumer_delay(run: Run) -> tuple[float, str | None]:
     """The seconds the caller spends on each result, and a note when they were inferred.
 
     A run records ``options["consumer_delay"]`` when it set one; a user's own
-    trace does not, but its caller waits show it: the median gap between a
-    delivery and the caller's next ask for a result. Gaps within scheduling
-    noise (STALL_EPSILON) mean no delay.
+    trace does not, but its caller waits show it: each wait ends with a
+    delivery, so the median gap between one wait's end and the next ask is
+    the caller's own time per result. Gaps within scheduling noise
+    (STALL_EPSILON) mean no delay.
     """
     if "consumer_delay" in run.options:
         return float(run.options["consumer_delay"]), None
-    asks = sorted(b.ask for b in run.caller_blocked)
-    gaps = []
-    for delivered in sorted(t.delivered for t in run.tasks if t.delivered is not None):
-        k = bisect.bisect_left(asks, delivered)
-        if k < len(asks):
-            gaps.append(asks[k] - delivered)
+    waits = sorted(run.caller_blocked, key=lambda b: b.ask)
+    gaps = [max(0.0, b.ask - a.got) for a, b in itertools.pairwise(waits)]
     delay = statistics.median(gaps) if gaps else 0.0
     if delay <= STALL_EPSILON:
         return 0.0, None
