@@ -337,7 +337,7 @@ def run(
     if as_json:
         print_json(trace)
     if animate:
-        write_animation(trace, chart_path.with_suffix(".gif"), 1.0, chart)
+        write_animation(trace, chart_path.with_suffix(".gif"), None, chart)
     broken = [r.label for r in trace if pool_broke(r)]
     if broken:
         raise RuntimeFailure(
@@ -653,13 +653,13 @@ def plot(
 @click.option(
     "--speed",
     type=Seconds(1000.0, what="speed"),
-    default=1.0,
-    show_default=True,
-    help="Replay speed: 2 plays twice as fast as the run was.",
+    default=None,
+    help="Replay speed: 2 plays twice as fast as the run was [default: 1; a run shorter "
+    "than 2.5 s slows down to last that long, its speed in the corner].",
 )
 @chart_options
 def animate_command(
-    trace_file: Path, output: Path | None, speed: float, chart: ChartOptions
+    trace_file: Path, output: Path | None, speed: float | None, chart: ChartOptions
 ) -> None:
     """Replay a saved trace as an animation: bars grow, results pop into the caller lane.
 
@@ -675,7 +675,7 @@ def animate_command(
     write_animation(trace, output, speed, chart)
 
 
-def write_animation(trace: Any, path: Path, speed: float, chart: ChartOptions) -> None:
+def write_animation(trace: Any, path: Path, speed: float | None, chart: ChartOptions) -> None:
     from .animate import animate
 
     try:
