@@ -20,7 +20,7 @@ from typing import Any
 
 from .clocks import CLOCK
 from .schedule import TIMED_WORKLOADS
-from .trace import Run
+from .trace import Run, Task
 
 MAX_SECONDS = 1e7  # |any time| and the unit, in seconds from the run's origin
 MAX_WORKERS = 100_000
@@ -49,7 +49,10 @@ def _problems(run: Run) -> Iterator[str]:
         yield f"wall_origin must be a time.time() from {low:g} to {high:g}, got {run.wall_origin!r}"
     yield from _option_problems(run.options)
     slack = ORDER_SLACK + _worst_uncertainty(run.options)
+    timed = run.workload in TIMED_WORKLOADS
     for t, task in enumerate(run.tasks):
+        if _plain(task, slack, timed, run.unit):
+            continue  # the common case, fast: 100,000 tasks in a fraction of a second
         stamps = [
             (name, getattr(task, name))
             for name in ("submitted", "started", "finished", "delivered")
@@ -61,18 +64,34 @@ def _problems(run: Run) -> Iterator[str]:
         for (before, a), (after, b) in itertools.pairwise(present):
             if b < a - slack:
                 yield f"tasks[{t}].{after} ({b!r}) is before its {before} ({a!r})"
-        timed = run.workload in TIMED_WORKLOADS and _number(task.arg)
-        if timed and not 0 <= task.arg * run.unit <= MAX_SECONDS:
+        if timed and _number(task.arg) and not 0 <= task.arg * run.unit <= MAX_SECONDS:
             yield (
                 f"tasks[{t}].arg of {run.workload} must be 0 to {MAX_SECONDS:g} s "
                 f"of unit {run.unit:g}, got {task.arg!r}"
             )
-    for b, wait in enumerate(run.caller_blocked):
+    for k, wait in enumerate(run.caller_blocked):
+        if -MAX_SECONDS <= wait.ask <= wait.got + ORDER_SLACK and wait.got <= MAX_SECONDS:
+            continue
         for name, value in (("ask", wait.ask), ("got", wait.got)):
             if not abs(value) <= MAX_SECONDS:
-                yield f"caller_blocked[{b}] {name} must be within ±{MAX_SECONDS:g} s, got {value!r}"
+                yield f"caller_blocked[{k}] {name} must be within ±{MAX_SECONDS:g} s, got {value!r}"
         if wait.got < wait.ask - ORDER_SLACK:
-            yield f"caller_blocked[{b}] got ({wait.got!r}) is before its ask ({wait.ask!r})"
+            yield f"caller_blocked[{k}] got ({wait.got!r}) is before its ask ({wait.ask!r})"
+
+
+def _plain(task: Task, slack: float, timed: bool, unit: float) -> bool:
+    """All four timestamps there, in bounds and in order, and a timed arg in bounds."""
+    sub, start, end, got = task.submitted, task.started, task.finished, task.delivered
+    if sub is None or start is None or end is None or got is None:
+        return False
+    arg = task.arg
+    return (
+        -MAX_SECONDS <= sub <= start + slack
+        and start <= end + slack
+        and end <= got + slack
+        and got <= MAX_SECONDS
+        and (not timed or type(arg) not in (int, float) or 0 <= arg * unit <= MAX_SECONDS)
+    )
 
 
 def _option_problems(options: dict[str, Any]) -> Iterator[str]:
