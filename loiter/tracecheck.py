@@ -1,7 +1,8 @@
 """What a trace's values must mean, beyond their types: checked once, at load.
 
 A well-formed file can still be absurd: a ``wall_origin`` of 1e300, a task
-that finished before it started, a caller wait that ended before it began,
+that finished before it started, a caller wait that ended before it began
+(or after the task it waited for was delivered), two tasks with one index,
 ``chunksize`` 0, ``consumer_delay`` "slow". Every renderer would otherwise
 crash on its own, each differently. One rule: a value that a renderer or the
 simulator reads and that cannot mean anything rejects the whole file, with
@@ -50,7 +51,13 @@ def _problems(run: Run) -> Iterator[str]:
     yield from _option_problems(run.options)
     slack = ORDER_SLACK + _worst_uncertainty(run.options)
     timed = run.workload in TIMED_WORKLOADS
+    count = len(run.tasks)
+    by_index: list[Task | None] = [None] * count
     for t, task in enumerate(run.tasks):
+        if not 0 <= task.index < count or by_index[task.index] is not None:
+            yield f"tasks[{t}].index must be 0 to {count - 1}, each once, got {task.index}"
+            continue
+        by_index[task.index] = task
         if _plain(task, slack, timed, run.unit):
             continue  # the common case, fast: 100,000 tasks in a fraction of a second
         stamps = [
@@ -70,6 +77,16 @@ def _problems(run: Run) -> Iterator[str]:
                 f"of unit {run.unit:g}, got {task.arg!r}"
             )
     for k, wait in enumerate(run.caller_blocked):
+        if wait.index is not None:  # the task whose arrival ended the wait: not delivered before
+            if not 0 <= wait.index < count:
+                yield f"caller_blocked[{k}] names task {wait.index}, which is not in the run"
+                continue
+            delivered = by_index[wait.index].delivered  # type: ignore[union-attr]
+            if delivered is not None and wait.got > delivered + slack:
+                yield (
+                    f"caller_blocked[{k}] got ({wait.got!r}) is after task {wait.index} "
+                    f"it waited for was delivered ({delivered!r})"
+                )
         if -MAX_SECONDS <= wait.ask <= wait.got + ORDER_SLACK and wait.got <= MAX_SECONDS:
             continue
         for name, value in (("ask", wait.ask), ("got", wait.got)):

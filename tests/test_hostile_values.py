@@ -13,6 +13,7 @@ import contextlib
 import io
 import json
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,12 @@ ABSURD = [
     (("tasks", 0, "delivered"), 1.0, "tasks[0].delivered (1.0) is before its finished"),
     (("tasks", 0, "arg"), 1e12, "tasks[0].arg of loiter must be 0 to 1e+07 s"),
     (("tasks", 0, "arg"), -2, "tasks[0].arg of loiter must be 0 to"),
-    (("caller_blocked", 0), [0.0, 1e300, 0], "caller_blocked[0] got must be within"),
+    (("caller_blocked", 0), [0.0, 1e300, None], "caller_blocked[0] got must be within"),
+    (("caller_blocked", 0), [0.0, 100.0, 0], "got (100.0) is after task 0 it waited for was"),
+    (("caller_blocked", 0), [0.0, 1.0, 99], "caller_blocked[0] names task 99, which is not in"),
+    (("tasks", 1, "index"), 0, "tasks[1].index must be 0 to 4, each once, got 0"),
+    (("tasks", 0, "index"), 2**63 - 1, "tasks[0].index must be 0 to 4, each once"),
+    (("tasks", 0, "index"), -1, "tasks[0].index must be 0 to 4, each once, got -1"),
     (("caller_blocked", 0), [3.0, 1.0, 0], "caller_blocked[0] got (1.0) is before its ask"),
     (("unit",), 1e300, "unit must be at most 1e+07 s"),
     (("workers",), 10**15, "workers must be at most 100000"),
@@ -166,12 +172,19 @@ FUZZ = settings(
 def run_command(argv: list[str]) -> tuple[int, str]:
     """``loiter-viz ARGV`` in-process: (exit code, stderr); any exception but SystemExit escapes."""
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    # pytest records warnings; a user would see each on stderr, so they count as stderr here.
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always")
         try:
             main(argv)
         except SystemExit as exc:
             code = exc.code
-    return code if isinstance(code, int) else 1, err.getvalue()
+    shown = "".join(f"{w.category.__name__}: {w.message}\n" for w in caught)
+    return code if isinstance(code, int) else 1, err.getvalue() + shown
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
@@ -185,8 +198,10 @@ def test_every_command_on_an_absurd_trace_exits_0_or_1_with_one_line(command: st
             argv = [a.format(t=trace, d=folder) for a in COMMANDS[command]]
             code, err = run_command(argv)
         assert code in (0, 1), (code, err)
-        assert "Traceback" not in err
+        assert "Traceback" not in err and "Warning" not in err, err
         if code == 1:
             assert err.count("\n") == 1 and "t.json" in err, err
+        else:
+            assert err.count("\n") <= 1, err  # a note at most
 
     check()
