@@ -8,7 +8,10 @@ including one recorded from a user's own executor.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import os
+import statistics
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,8 +25,12 @@ ASSUMPTIONS = (
     "task durations are the measured ones and do not depend on the worker count or strategy",
     "all tasks are submitted at once (bounded: as the buffer allows), pools start tasks in "
     "submission order, no overhead (so chunksize's saving on inter-process calls is not counted)",
-    "the caller spends the run's recorded consumer delay on each result, and no other time",
+    "the caller spends the run's recorded (or inferred) consumer delay on each result, "
+    "and no other time",
 )
+# More workers than this are not offered to I/O-bound work, whatever the task count:
+# a pool of 10,000 threads is no advice (CPU-bound work gets the cores at most).
+MAX_OFFERED_WORKERS = 32
 # A change smaller than this share of the makespan (or than STALL_EPSILON) is noise, not advice.
 NOTABLE = 0.05
 
@@ -60,6 +67,7 @@ class Advice:
     recommendation: str
     warnings: list[str] = field(default_factory=list)
     assumptions: tuple[str, ...] = ASSUMPTIONS
+    notes: list[str] = field(default_factory=list)  # what the advice inferred from the trace
 
 
 def simulate(
@@ -92,12 +100,15 @@ def simulate(
 
 
 def worker_options(workers: int, tasks: int, cpu_bound: bool = False) -> list[int]:
-    """The measured count, halved, one more, doubled, and one per task (no more can help).
+    """The measured count, halved, one more, doubled, and the most worth offering.
 
-    CPU-bound work cannot go faster with more workers than cores, so none are offered.
+    The most is one per task (no more can help), capped at what a user could
+    adopt: ``max(2 * workers, MAX_OFFERED_WORKERS)``. CPU-bound work cannot go
+    faster with more workers than cores, so none are offered.
     """
-    top = min(tasks, os.cpu_count() or 1) if cpu_bound else tasks
-    counts = {workers, max(1, workers // 2), workers + 1, workers * 2, tasks}
+    cap = (os.cpu_count() or 1) if cpu_bound else max(2 * workers, MAX_OFFERED_WORKERS)
+    top = min(tasks, cap)
+    counts = {workers, max(1, workers // 2), workers + 1, workers * 2, top}
     return sorted(w for w in counts if 1 <= w <= max(top, 1, workers if cpu_bound else 1))
 
 
@@ -159,19 +170,7 @@ def gil_bound(run: Run) -> bool:
         return False
     if run.workload == "spin":
         return True
-    ran = [
-        (t, t.started, t.finished)
-        for t in run.tasks
-        if t.started is not None and t.finished is not None and t.ran
-    ]
-    spans = [(started, finished) for _, started, finished in ran]
-    points = []  # (concurrency, seconds per unit of argument) per task
-    for t, started, finished in ran:
-        if not isinstance(t.arg, (int, float)) or t.arg <= 0:
-            continue
-        seconds = finished - started
-        overlap = sum(max(0.0, min(finished, b) - max(started, a)) for a, b in spans)
-        points.append((overlap / seconds, seconds / t.arg))
+    points = concurrency(run)
     if len(points) < 2:
         return False
     (c_lo, r_lo), (c_hi, r_hi) = min(points), max(points)
@@ -182,6 +181,61 @@ def gil_bound(run: Run) -> bool:
     return r_hi / r_lo > 1 + 0.5 * (c_hi / c_lo - 1)
 
 
+def concurrency(run: Run) -> list[tuple[float, float]]:
+    """(tasks running on average while it ran, seconds per unit of argument) per task.
+
+    The tasks running at time x (itself included) are c(x); a task's overlap
+    with all the others is the integral of c over its run, C(finish) - C(start),
+    where C(x) = sum over spans of clamp(x - start, 0, ran). Sorted starts and
+    finishes with prefix sums give C at any x by bisection: O(n log n) in all,
+    not one comparison per pair of tasks.
+    """
+    spans = [
+        (t.started, t.finished)
+        for t in run.tasks
+        if t.started is not None and t.finished is not None and t.finished > t.started
+    ]
+    starts = sorted(a for a, _ in spans)
+    finishes = sorted(b for _, b in spans)
+    start_sums = [0.0, *itertools.accumulate(starts)]
+    finish_sums = [0.0, *itertools.accumulate(finishes)]
+
+    def covered(x: float) -> float:  # C(x): running-task seconds before x
+        i, j = bisect.bisect_left(starts, x), bisect.bisect_left(finishes, x)
+        return (x * i - start_sums[i]) - (x * j - finish_sums[j])
+
+    points = []
+    for t in run.tasks:
+        ran = t.ran
+        if not ran or ran <= 0 or not isinstance(t.arg, (int, float)) or t.arg <= 0:
+            continue
+        overlap = covered(t.finished) - covered(t.started)  # type: ignore[arg-type]
+        points.append((overlap / ran, ran / t.arg))
+    return points
+
+
+def consumer_delay(run: Run) -> tuple[float, str | None]:
+    """The seconds the caller spends on each result, and a note when they were inferred.
+
+    A run records ``options["consumer_delay"]`` when it set one; a user's own
+    trace does not, but its caller waits show it: each wait ends with a
+    delivery, so the median gap between one wait's end and the next ask is
+    the caller's own time per result. Gaps within scheduling noise
+    (STALL_EPSILON) mean no delay.
+    """
+    if "consumer_delay" in run.options:
+        return Options.of(run).consumer_delay, None
+    waits = sorted(run.caller_blocked, key=lambda b: b.ask)
+    gaps = [max(0.0, b.ask - a.got) for a, b in itertools.pairwise(waits)]
+    delay = statistics.median(gaps) if gaps else 0.0
+    if delay <= STALL_EPSILON:
+        return 0.0, None
+    return delay, (
+        f"the run recorded no consumer delay: replayed with {delay:.3f} s per result, inferred "
+        f"from the trace (median of {len(gaps)} gaps between a delivery and the caller's next ask)"
+    )
+
+
 def advise(target: Run | Trace) -> list[Advice]:
     """Advice for every run of a trace (or for one run)."""
     runs = target.runs if isinstance(target, Trace) else [target]
@@ -190,7 +244,7 @@ def advise(target: Run | Trace) -> list[Advice]:
 
 def advise_run(run: Run) -> Advice:
     seconds = [t.ran or 0.0 for t in sorted(run.tasks, key=lambda t: t.index)]
-    delay = Options.of(run).consumer_delay
+    delay, inferred = consumer_delay(run)
     s = run.summary()
     measured = Prediction(
         run.strategy,
@@ -221,7 +275,9 @@ def advise_run(run: Run) -> Advice:
         )
     if any(t.ran is None for t in run.tasks):
         warnings.append("some tasks never ran (cancelled or lost): they count as 0 s here")
-    return Advice(run, measured, predictions, recommend(run, measured, predictions, gil), warnings)
+    recommendation = recommend(run, measured, predictions, gil)
+    notes = [inferred] if inferred else []
+    return Advice(run, measured, predictions, recommendation, warnings, notes=notes)
 
 
 def recommend(run: Run, measured: Prediction, predictions: list[Prediction], gil: bool) -> str:

@@ -221,6 +221,8 @@ def serve(port: int, delay: tuple[float, float], error_rate: float, seed: int, q
 
 
 def _log(entry: Served) -> None:
+    from loiter.model.safetext import safe  # the path is the client's: escape it
+
     took = entry.sent - entry.received
     stamp = time.strftime("%H:%M:%S")
-    click.echo(f"[{stamp}] {entry.status} {entry.path} {entry.size} B in {took:.3f}s")
+    click.echo(f"[{stamp}] {entry.status} {safe(entry.path)} {entry.size} B in {took:.3f}s")

@@ -179,7 +179,7 @@ def after_saving(saved: Path) -> Iterator[None]:
         raise Stopped(f"{reason}; trace saved to {saved}", 128 + signum) from None
 
 
-def write_animation(trace: Any, path: Path, speed: float, chart: ChartOptions) -> None:
+def write_animation(trace: Any, path: Path, speed: float | None, chart: ChartOptions) -> None:
     from loiter.render.animate import animate
 
     try:
@@ -233,6 +233,7 @@ def print_advice_json(advised: list[Any], limit: int = 6) -> None:
             "predictions": [asdict(p) for p in a.predictions[:limit]],
             "recommendation": a.recommendation,
             "warnings": a.warnings,
+            "notes": a.notes,
         }
         for a in advised
     ]

@@ -100,13 +100,13 @@ def plot(
 @click.option(
     "--speed",
     type=Seconds(1000.0, what="speed"),
-    default=1.0,
-    show_default=True,
-    help="Replay speed: 2 plays twice as fast as the run was.",
+    default=None,
+    help="Replay speed: 2 plays twice as fast as the run was [default: 1; a run shorter "
+    "than 2.5 s slows down to last that long, its speed in the corner].",
 )
 @chart_options
 def animate_command(
-    trace_file: Path, output: Path | None, speed: float, chart: ChartOptions
+    trace_file: Path, output: Path | None, speed: float | None, chart: ChartOptions
 ) -> None:
     """Replay a saved trace as an animation: bars grow, results pop into the caller lane.
 
@@ -177,6 +177,7 @@ def advise(trace_file: Path, as_json: bool, no_color: bool) -> None:
     """
     from loiter.analyze.advise import ASSUMPTIONS
     from loiter.analyze.advise import advise as advise_trace
+    from loiter.model.safetext import safe
     from loiter.render.terminal.advice import advice_table
 
     advised = advise_trace(load_trace(trace_file))
@@ -186,7 +187,11 @@ def advise(trace_file: Path, as_json: bool, no_color: bool) -> None:
     console = make_console(no_color)
     for advice in advised:
         console.print(advice_table(advice))
-        console.print(f"[bold]Advice:[/] {advice.recommendation}", highlight=False)
+        console.print(
+            f"[bold]Advice:[/] {safe(advice.recommendation, markup=True)}", highlight=False
+        )
+        for note in advice.notes:
+            console.print(f"[bold]Note:[/] {note}", highlight=False)
         for warning in advice.warnings:
             console.print(f"[bold red]Warning:[/] {warning}", highlight=False)
     console.print("[dim]Assumes: " + "; ".join(ASSUMPTIONS) + ".[/]", highlight=False)

@@ -223,7 +223,7 @@ def run(
         if as_json:
             print_json(trace)
         if animate:
-            write_animation(trace, chart_path.with_suffix(".gif"), 1.0, chart)
+            write_animation(trace, chart_path.with_suffix(".gif"), None, chart)
     broken = [r.label for r in trace if pool_broke(r)]
     if broken:
         raise RuntimeFailure(

@@ -15,6 +15,8 @@ import msgspec
 
 from loiter.model.atomic import write_atomic
 from loiter.model.trace import OUTCOMES, Run, Trace
+from loiter.model.tracecheck import problem
+from loiter.model.tracecheck import short as _short
 
 FORMAT = "loiter-trace"
 VERSION = 1
@@ -71,7 +73,8 @@ def loads(data: bytes | str, source: str = "trace") -> Trace:
 
 
 def _check_run(run: Run, where: str) -> None:
-    """What the types alone do not say (JSON itself cannot hold NaN or infinity)."""
+    """What the types alone do not say (JSON itself cannot hold NaN or infinity; the
+    meaning of the values is loiter.tracecheck's)."""
     if run.workers < 1:
         raise TraceError(f"{where}.workers must be at least 1, got {run.workers}")
     if run.unit <= 0:
@@ -82,12 +85,8 @@ def _check_run(run: Run, where: str) -> None:
                 f"{where}.tasks[{t}].outcome must be one of {', '.join(OUTCOMES)}, "
                 f"got {_short(task.outcome)}"
             )
-
-
-def _short(value: Any) -> str:
-    """A value quoted in an error: whole if short, cut if a hostile file made it huge."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    if (what := problem(run)) is not None:
+        raise TraceError(f"{where}.{what}")
 
 
 def _first_line(exc: Exception) -> str:

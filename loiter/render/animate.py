@@ -36,6 +36,22 @@ MAX_FRAMES = 120  # bounds render time whatever the run's length
 MAX_FPS = 15
 HOLD_SECONDS = 2.0  # the finished chart stays up before the loop restarts
 POP_SECONDS = 0.25  # of replayed time, how long a fresh delivery is highlighted
+MIN_SCREEN_SECONDS = 2.5  # a shorter run is slowed down to last this long on screen
+
+
+def auto_speed(end: float) -> float:
+    """1 (real time), or the fastest round speed (0.5, 0.2, 0.1, 0.05...) that makes a short
+    run last MIN_SCREEN_SECONDS on screen: 0.25 s at real time is 5 frames and a blink."""
+    wanted = max(end, 1e-3) / MIN_SCREEN_SECONDS
+    if wanted >= 1:
+        return 1.0
+    ladder = (m * 10.0**-k for k in range(7) for m in (1.0, 0.5, 0.2))
+    return next((s for s in ladder if s <= wanted), 1e-7)
+
+
+def speed_label(speed: float) -> str:
+    """What the GIF's corner says: ``0.1x`` (nothing at real time)."""
+    return "" if speed == 1 else f"{speed:g}x"
 
 
 def frame_times(end: float, speed: float, max_frames: int = MAX_FRAMES) -> tuple[list[float], int]:
@@ -61,8 +77,9 @@ class _Replay:
     about as much as two renders.
     """
 
-    def __init__(self, fig: Figure, panels: list[Panel], st: Style, dpi: int, pop: float) -> None:
-        self.panels, self.st, self.pop, self.px = panels, st, pop, dpi / 72
+    def __init__(self, fig: Figure, panels: list[Panel], st: Style, dpi: int, speed: float) -> None:
+        self.panels, self.st, self.px = panels, st, dpi / 72
+        self.pop, self.speed = POP_SECONDS * speed, speed_label(speed)
         curtains = [
             p.ax.add_patch(Rectangle(
                 (0, 0), 1e12, 1, transform=p.ax.get_xaxis_transform(), zorder=6,
@@ -134,6 +151,8 @@ class _Replay:
             font=self.font,
             anchor="ra",
         )
+        if self.speed:  # the replay is not real time: say how much slower (or faster)
+            draw.text((4, 2), self.speed, fill=st.foreground, font=self.font, anchor="la")
         return image.quantize(palette=self.palette, dither=Image.Dither.NONE)
 
 
@@ -141,23 +160,27 @@ def animate(
     trace: Trace | Run,
     path: str | os.PathLike[str],
     *,
-    speed: float = 1.0,
+    speed: float | None = None,
     style: str | Style | None = None,
     lanes: str = "auto",
     dpi: int = 72,
     max_frames: int = MAX_FRAMES,
 ) -> list[Path]:
-    """Write ``path`` (a GIF) and, with ffmpeg present, the same replay as MP4; return both."""
+    """Write ``path`` (a GIF) and, with ffmpeg present, the same replay as MP4; return both.
+
+    ``speed`` None: real time, slowed down for a run shorter than MIN_SCREEN_SECONDS.
+    """
     st = get_style(style)
     target = Path(path)
     fig, panels = build(trace, style=st, lanes=lanes)
     FigureCanvasAgg(fig)
     fig.set_dpi(dpi)
     end = max((p.end for p in panels), default=0.0)
+    speed = auto_speed(end) if speed is None else speed
     times, fps = frame_times(end, speed, max_frames)
     fig.canvas.draw()
     fig.set_layout_engine("none")  # freeze the layout: frames must not jitter
-    replay = _Replay(fig, panels, st, dpi, POP_SECONDS * speed)
+    replay = _Replay(fig, panels, st, dpi, speed)
     frames = [replay.frame(t, last=t >= end) for t in times]
     # The last frame holds: the finished chart stays up before the loop restarts.
     durations = [round(1000 / fps)] * (len(frames) - 1) + [round(HOLD_SECONDS * 1000)]

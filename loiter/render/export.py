@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from loiter.model.trace import Run, Trace, worker_labels
@@ -135,19 +136,20 @@ def to_chrome(trace: Trace) -> dict[str, Any]:
 def to_csv(trace: Trace) -> str:
     """One row per task of every run; times in seconds from the run's origin."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    # RFC 4180 line ends: the writer then quotes any field holding a CR or LF, so rows stay rows.
+    writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for number, run in enumerate(trace.runs, start=1):
         for task, stall in zip(run.tasks, run.stalls()):
             writer.writerow(
                 [
                     number,
-                    run.scenario,
-                    run.strategy,
+                    _cell(run.scenario),
+                    _cell(run.strategy),
                     task.index,
-                    task.arg,
-                    task.worker or "",
-                    task.outcome,
+                    _cell(task.arg),
+                    _cell(task.worker or ""),
+                    _cell(task.outcome),
                     *(
                         _num(x)
                         for x in (
@@ -161,10 +163,29 @@ def to_csv(trace: Trace) -> str:
                             stall.seconds,
                         )
                     ),
-                    task.error or "",
+                    _cell(task.error or ""),
                 ]
             )
     return buf.getvalue()
+
+
+# A text cell starting with one of these is a formula to a spreadsheet (OWASP "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _cell(value: Any) -> Any:
+    """A value as a CSV cell that opens as text, never as a formula; numbers stay numbers.
+
+    OWASP's advice: prefix a single quote to text that starts like a formula.
+    A number (also one held as text, such as ``"-3"``) is left alone.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _num(x: float | None) -> str:

@@ -20,7 +20,9 @@ from loiter.render.words import comparisons
 BOOK_LINE = re.compile(
     r"^\[\d\d:\d\d:\d\d\] (Script starting\."
     r"|(\t*)loiter\((\d+)\): (doing nothing for \3s\.\.\.|done\.)"
-    r"|result \d+: .+|Scheduled for loiter\(\d+\): task \d+|caller got .+)$"
+    r"|result \d+: .+|Scheduled for loiter\(\d+\): task \d+|caller got .+"
+    r"|results: <generator object Executor\.map\.<locals>\.result_iterator at 0x[0-9a-f]+>"
+    r"|Waiting for individual results:)$"
 )
 
 
@@ -37,11 +39,15 @@ def utc(monkeypatch: pytest.MonkeyPatch):
 def test_book_log_of_slow_first_map_is_the_books_format_in_time_order() -> None:
     run = slow_first_map()
     run.wall_origin = 20 * 3600 + 56 * 60 + 19  # 20:56:19 as in the book
+    address = re.search(r"at (0x[0-9a-f]{12})>", book_lines(run)[4]).group(1)
     assert book_lines(run) == [
         "[20:56:19] Script starting.",
         "[20:56:19] \t\t\t\tloiter(4): doing nothing for 4s...",
         "[20:56:19] \t\t\tloiter(3): doing nothing for 3s...",
         "[20:56:19] \t\tloiter(2): doing nothing for 2s...",
+        "[20:56:19] results: <generator object Executor.map.<locals>.result_iterator"
+        f" at {address}>",
+        "[20:56:19] Waiting for individual results:",
         "[20:56:21] \t\tloiter(2): done.",
         "[20:56:21] \tloiter(1): doing nothing for 1s...",
         "[20:56:22] \t\t\tloiter(3): done.",
@@ -193,7 +199,9 @@ def test_cli_json_prints_only_json_and_log_rebuilds_the_saved_trace(tmp_path) ->
     # map delivers in input order, all after loiter(4) is done.
     map_part = lines[: lines.index("# slow-first / as_completed (thread, 3 workers)")]
     results = [line.split("] ")[1] for line in map_part if "result" in line]
-    assert results == [f"result {i}: {(4 - i) * 10}" for i in range(5)]
+    assert results[0].startswith("results: <generator object Executor.map.")
+    assert results[1] == "Waiting for individual results:"
+    assert results[2:] == [f"result {i}: {(4 - i) * 10}" for i in range(5)]
     done4 = next(i for i, line in enumerate(map_part) if "loiter(4): done." in line)
     assert done4 < next(i for i, line in enumerate(map_part) if "result 0" in line)
 

@@ -8,26 +8,31 @@ from rich import box
 from rich.table import Table
 
 from loiter.analyze.advise import Advice, Prediction
+from loiter.model.safetext import safe
 
 
 def advice_table(advice: Advice, limit: int = 6) -> Table:
     """The measured run, then the ``limit`` best alternatives, each with its change against it.
 
-    Alternatives with the same worker count and the same numbers share a row.
+    Alternatives with the same worker count and the same numbers share a row,
+    which names each of them on a line of its own.
     """
     run, m = advice.run, advice.measured
     rows = merged(advice.predictions)
     hidden = len(rows) - limit
     table = Table(
-        title=f"What if? {run.scenario} / {m.label} on {run.executor} x{run.workers} (seconds)",
+        title=safe(
+            f"What if? {run.scenario} / {m.label} on {run.executor} x{run.workers}", markup=True
+        )
+        + " (seconds; +/- is the change against the run as measured)",
         title_justify="left",
         header_style="bold",
         box=box.SIMPLE_HEAD,
         caption=f"+{hidden} more, ranked lower" if hidden > 0 else None,
         caption_justify="left",
     )
-    table.add_column("strategy", no_wrap=True)
-    for name in ("workers", "makespan", "1st result", "stall"):
+    table.add_column("strategy")
+    for name in ("workers", "makespan +/-", "1st result +/-", "stall"):
         table.add_column(name, justify="right", no_wrap=True)
     table.add_row(
         "as measured",
@@ -52,8 +57,8 @@ def merged(predictions: Sequence[Prediction]) -> list[tuple[str, Prediction]]:
     """One row per distinct outcome: ``(labels, first prediction)``, in rank order.
 
     A strategy that does no better with more workers than with fewer is left out;
-    setups with the same worker count and numbers share a row, which names two
-    and counts the rest ("as_completed, wait +1").
+    setups with the same worker count and numbers share a row, which names
+    them all, one a line ("as_completed\nwait\ncallbacks").
     """
     groups: dict[tuple[int, str], list[Prediction]] = {}
     seen: set[tuple[str, str]] = set()
@@ -66,8 +71,7 @@ def merged(predictions: Sequence[Prediction]) -> list[tuple[str, Prediction]]:
     rows = []
     for group in sorted(groups.values(), key=lambda g: rank[id(g[0])]):
         group.sort(key=lambda p: rank[id(p)])
-        labels = ", ".join(p.label for p in group[:2])
-        rows.append((labels + (f" +{len(group) - 2}" if len(group) > 2 else ""), group[0]))
+        rows.append(("\n".join(p.label for p in group), group[0]))
     return rows
 
 

@@ -26,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from loiter.analyze.schedule import ideal_schedule
+from loiter.model.safetext import safe
 from loiter.record.recording import Recording
 from loiter.record.worker import STARTED, Timing, now
 
@@ -222,18 +223,20 @@ def frame(
     table = Table.grid(padding=(0, 1))
     for justify in ("right", "right", "left", "left", "left"):
         table.add_column(justify=justify, no_wrap=True)
-    arg_width = max((len(str(r.arg)) for r in rows), default=1)
+    arg_width = max((len(safe(r.arg)) for r in rows), default=1)
     index_width = max((len(f"#{r.index}") for r in rows), default=2)
     bar_width = max(0, width - (index_width + arg_width + 9 + 3 + 4))  # 4 one-space pads
     for r in rows:
         table.add_row(
             f"#{r.index}",
-            str(r.arg),
+            Text(safe(r.arg)),
             Text(f"{r.state:<9}", style=STATE_STYLE[r.state]),
             f"{r.worker:<3}",
             bar(r, axis, bar_width, elapsed),
         )
-    header = Text(f"{title}  {elapsed:6.2f}s / axis {axis:.2f}s", style="bold", overflow="crop")
+    header = Text(
+        f"{safe(title)}  {elapsed:6.2f}s / axis {axis:.2f}s", style="bold", overflow="crop"
+    )
     return Group(header, table, Text(caller, overflow="crop", no_wrap=True))
 
 

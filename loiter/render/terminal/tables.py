@@ -10,13 +10,14 @@ from rich.console import Console, ConsoleOptions, JustifyMethod, RenderResult
 from rich.table import Table
 from rich.text import Text
 
+from loiter.model.safetext import safe
 from loiter.model.trace import ERROR, OK, STALL_EPSILON, Run, Summary, Trace, worker_labels
 from loiter.render.words import comparisons, percent, seconds
 
 # (header, justify, cell) per summary column; seconds carry their unit, hyperfine style.
 _SUMMARY_COLUMNS: tuple[tuple[str, JustifyMethod, Callable[[Run, Summary], str]], ...] = (
-    ("strategy", "left", lambda r, s: r.strategy),
-    ("scenario", "left", lambda r, s: r.scenario),
+    ("strategy", "left", lambda r, s: safe(r.strategy, markup=True)),
+    ("scenario", "left", lambda r, s: safe(r.scenario, markup=True)),
     ("makespan", "right", lambda r, s: seconds(s.makespan, 3, unit=" s")),
     ("1st result", "right", lambda r, s: seconds(s.first_result, 3, unit=" s")),
     ("stall", "right", lambda r, s: _stall(s, seconds(s.total_stall, 3, unit=" s"))),
@@ -47,12 +48,14 @@ class Summaries:
             yield summary_table(self.trace)
         else:
             for run in self.trace:
-                yield Text(f"{run.label} ({run.executor}, {run.workers} workers)", style="bold")
+                yield Text(
+                    safe(f"{run.label} ({run.executor}, {run.workers} workers)"), style="bold"
+                )
                 yield summary_block(run)
         for line in (line for run in self.trace for line in _failures(run)):
-            yield Text(line, style="red", overflow="fold")
+            yield Text(safe(line), style="red", overflow="fold")
         for line in comparisons(self.trace):
-            yield Text(line, overflow="fold")
+            yield Text(safe(line), overflow="fold")
 
 
 def summary_table(trace: Trace) -> Table:
@@ -110,8 +113,8 @@ def summary_json(trace: Trace) -> dict[str, Any]:
 def task_table(run: Run) -> Table:
     """Every task of one run with its four timestamps and what they imply."""
     table = Table(
-        title=f"{run.label}  ({run.executor}, {run.workers} workers, unit {run.unit:g}s;"
-        " times in seconds)",
+        title=safe(f"{run.label}  ({run.executor}, {run.workers} workers, ", markup=True)
+        + f"unit {run.unit:g}s; times in seconds)",
         title_justify="left",
         header_style="bold",
     )
@@ -132,10 +135,10 @@ def task_table(run: Run) -> Table:
     for task, stall in zip(run.tasks, run.stalls()):
         outcome = task.outcome if task.outcome == OK else f"[red]{task.outcome}[/]"
         if task.error:
-            outcome += f" [dim]{task.error}[/]"
+            outcome += f" [dim]{safe(task.error, markup=True)}[/]"
         table.add_row(
             str(task.index),
-            str(task.arg),
+            safe(task.arg, markup=True),
             seconds(task.submitted, 3),
             seconds(task.started, 3),
             seconds(task.finished, 3),
@@ -163,14 +166,14 @@ def fidelity_table(trace: Trace) -> Table:
     table.add_column("makespan ×ideal", justify="right")
     for run in trace:
         ideal = ideal_for(run)
+        names = (safe(run.strategy, markup=True), safe(run.scenario, markup=True))
         if ideal is None:
-            table.add_row(run.strategy, run.scenario, *["—"] * 5)
+            table.add_row(*names, *["—"] * 5)
             continue
         f = fidelity(run, ideal)
         ratio = "—" if f.makespan_ratio is None else f"{f.makespan_ratio:.2f}"
         table.add_row(
-            run.strategy,
-            run.scenario,
+            *names,
             seconds(f.start_max, 3),
             seconds(f.start_p95, 3),
             seconds(f.deliver_max, 3),

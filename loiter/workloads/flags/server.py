@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
 
+from loiter.model.safetext import safe
 from loiter.workloads.flags.countries import COUNTRY_CODES
 from loiter.workloads.flags.images import flag_gif
 
@@ -73,6 +75,19 @@ class FlagServer(ThreadingHTTPServer):
         self.stopping = threading.Event()
         # Drawn up front (~70 ms), so a response takes exactly the planned latency.
         self.images = {cc: flag_gif(cc) for cc in COUNTRY_CODES}
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        """A client that hung up early (its timeout, a Ctrl-C) is its own business: silence.
+
+        socketserver's default prints a traceback per connection; anything other
+        than a closed connection is still told, in one line.
+        """
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return
+        print(
+            f"flag server: {client_address[0]}: {type(exc).__name__}: {safe(exc)}", file=sys.stderr
+        )
 
     @property
     def base_url(self) -> str:

@@ -1,0 +1,163 @@
+"""What a trace's values must mean, beyond their types: checked once, at load.
+
+A well-formed file can still be absurd: a ``wall_origin`` of 1e300, a task
+that finished before it started, a caller wait that ended before it began
+(or after the task it waited for was delivered), two tasks with one index,
+``chunksize`` 0, ``consumer_delay`` "slow". Every renderer would otherwise
+crash on its own, each differently. One rule: a value that a renderer or the
+simulator reads and that cannot mean anything rejects the whole file, with
+one line naming the field (nothing is silently dropped or guessed).
+
+Bounds are generous: about 115 days of run time, a wall clock from 1970 to
+2286, up to 100,000 workers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+from typing import Any, TypeGuard
+
+from loiter.model.names import CLOCK
+from loiter.model.names import WORKLOADS as TIMED_WORKLOADS
+from loiter.model.trace import Run, Task
+
+MAX_SECONDS = 1e7  # |any time| and the unit, in seconds from the run's origin
+MAX_WORKERS = 100_000
+WALL_ORIGIN = (0.0, 1e10)  # time.time() at the origin: 1970 to 2286
+# Timestamps from one host share one clock, so order is exact up to float rounding;
+# a cluster's worker clocks are only as good as their offsets' uncertainty.
+ORDER_SLACK = 1e-6
+
+
+def problem(run: Run) -> str | None:
+    """The first thing wrong in ``run``, as ``field: what`` (the caller adds where), else None."""
+    return next(_problems(run), None)
+
+
+def _number(value: Any) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _problems(run: Run) -> Iterator[str]:
+    if run.workers > MAX_WORKERS:
+        yield f"workers must be at most {MAX_WORKERS}, got {run.workers}"
+    if not run.unit <= MAX_SECONDS:
+        yield f"unit must be at most {MAX_SECONDS:g} s, got {run.unit!r}"
+    low, high = WALL_ORIGIN
+    if run.wall_origin is not None and not low <= run.wall_origin <= high:
+        yield f"wall_origin must be a time.time() from {low:g} to {high:g}, got {run.wall_origin!r}"
+    yield from _option_problems(run.options)
+    slack = ORDER_SLACK + _worst_uncertainty(run.options)
+    timed = run.workload in TIMED_WORKLOADS
+    count = len(run.tasks)
+    by_index: list[Task | None] = [None] * count
+    for t, task in enumerate(run.tasks):
+        if not 0 <= task.index < count or by_index[task.index] is not None:
+            yield f"tasks[{t}].index must be 0 to {count - 1}, each once, got {task.index}"
+            continue
+        by_index[task.index] = task
+        if _plain(task, slack, timed, run.unit):
+            continue  # the common case, fast: 100,000 tasks in a fraction of a second
+        stamps = [
+            (name, getattr(task, name))
+            for name in ("submitted", "started", "finished", "delivered")
+        ]
+        present = [(name, value) for name, value in stamps if value is not None]
+        for name, value in present:
+            if not abs(value) <= MAX_SECONDS:
+                yield f"tasks[{t}].{name} must be within ±{MAX_SECONDS:g} s, got {value!r}"
+        for (before, a), (after, b) in itertools.pairwise(present):
+            if b < a - slack:
+                yield f"tasks[{t}].{after} ({b!r}) is before its {before} ({a!r})"
+        if timed and _number(task.arg) and not 0 <= task.arg * run.unit <= MAX_SECONDS:
+            yield (
+                f"tasks[{t}].arg of {run.workload} must be 0 to {MAX_SECONDS:g} s "
+                f"of unit {run.unit:g}, got {task.arg!r}"
+            )
+    for k, wait in enumerate(run.caller_blocked):
+        if wait.index is not None:  # the task whose arrival ended the wait: not delivered before
+            if not 0 <= wait.index < count:
+                yield f"caller_blocked[{k}] names task {wait.index}, which is not in the run"
+                continue
+            delivered = by_index[wait.index].delivered  # type: ignore[union-attr]
+            if delivered is not None and wait.got > delivered + slack:
+                yield (
+                    f"caller_blocked[{k}] got ({wait.got!r}) is after task {wait.index} "
+                    f"it waited for was delivered ({delivered!r})"
+                )
+        if -MAX_SECONDS <= wait.ask <= wait.got + ORDER_SLACK and wait.got <= MAX_SECONDS:
+            continue
+        for name, value in (("ask", wait.ask), ("got", wait.got)):
+            if not abs(value) <= MAX_SECONDS:
+                yield f"caller_blocked[{k}] {name} must be within ±{MAX_SECONDS:g} s, got {value!r}"
+        if wait.got < wait.ask - ORDER_SLACK:
+            yield f"caller_blocked[{k}] got ({wait.got!r}) is before its ask ({wait.ask!r})"
+
+
+def _plain(task: Task, slack: float, timed: bool, unit: float) -> bool:
+    """All four timestamps there, in bounds and in order, and a timed arg in bounds."""
+    sub, start, end, got = task.submitted, task.started, task.finished, task.delivered
+    if sub is None or start is None or end is None or got is None:
+        return False
+    arg = task.arg
+    return (
+        -MAX_SECONDS <= sub <= start + slack
+        and start <= end + slack
+        and end <= got + slack
+        and got <= MAX_SECONDS
+        and (not timed or type(arg) not in (int, float) or 0 <= arg * unit <= MAX_SECONDS)
+    )
+
+
+def _option_problems(options: dict[str, Any]) -> Iterator[str]:
+    """The options the renderers and the simulator read; others are the recorder's notes."""
+    if "chunksize" in options:
+        value = options["chunksize"]
+        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+            yield f"options.chunksize must be a whole number >= 1, got {short(value)}"
+    if "buffersize" in options:
+        value = options["buffersize"]
+        if value is not None and not (
+            isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        ):
+            yield f"options.buffersize must be a whole number >= 1 or null, got {short(value)}"
+    if "consumer_delay" in options:
+        value = options["consumer_delay"]
+        if not (_number(value) and 0 <= value <= MAX_SECONDS):
+            yield (
+                f"options.consumer_delay must be 0 to {MAX_SECONDS:g} seconds, got {short(value)}"
+            )
+    if CLOCK in options:
+        yield from _clock_problems(options[CLOCK])
+
+
+def _clock_problems(clock: Any) -> Iterator[str]:
+    if not isinstance(clock, dict):
+        yield f"options.clock must map workers to {{offset, uncertainty}}, got {short(clock)}"
+        return
+    for worker, entry in clock.items():
+        where = f"options.clock[{short(worker)}]"
+        if not isinstance(entry, dict):
+            yield f"{where} must be {{offset, uncertainty}} in seconds, got {short(entry)}"
+            continue
+        offset, uncertainty = entry.get("offset"), entry.get("uncertainty")
+        if not (_number(offset) and abs(offset) <= WALL_ORIGIN[1]):
+            yield f"{where}.offset must be a number of seconds, got {short(offset)}"
+        if not (_number(uncertainty) and 0 <= uncertainty <= MAX_SECONDS):
+            yield f"{where}.uncertainty must be 0 to {MAX_SECONDS:g} s, got {short(uncertainty)}"
+
+
+def _worst_uncertainty(options: dict[str, Any]) -> float:
+    """How far a cluster's clocks may put a worker's timestamps off (valid options only)."""
+    clock = options.get(CLOCK)
+    if not isinstance(clock, dict):
+        return 0.0
+    return max((entry["uncertainty"] for entry in clock.values()), default=0.0)
+
+
+def short(value: Any) -> str:
+    """A value quoted in an error: whole if short, cut if a hostile file made it huge."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
