@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .autotrace import trace
     from .runner import run
     from .trace import Blocked, Run, Summary, Task, Trace
     from .tracefile import TraceError, load, save
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 # public name -> the module that defines it
 _WHERE = {
     "run": "runner",
+    "trace": "autotrace",
     "Blocked": "trace",
     "Run": "trace",
     "Summary": "trace",
@@ -49,9 +51,16 @@ __all__ = [
     "loiter",
     "run",
     "save",
+    "trace",
     "traced",
     "wait",
 ]
+
+
+# ``loiter.trace`` also names the data module: load it first, then drop the name so it means
+# the function (resolved lazily); importing the module again no longer rebinds it.
+importlib.import_module(".trace", __name__)
+globals().pop("trace")
 
 
 def __getattr__(name: str) -> Any:

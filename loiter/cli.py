@@ -995,3 +995,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def _one_line(message: str) -> str:
     return " ".join(message.split())
+
+
+from .tracecmd import trace_command  # noqa: E402  (it uses the helpers above)
+
+cli.add_command(trace_command)

@@ -221,7 +221,7 @@ class Recording:
         self.pid = os.getpid()
         self.origin = now()
         self.wall_origin = time.time()
-        self.args: list[tuple[Any, ...]] = []
+        self.args: list[Any] = []  # a bounded description per task: the arguments may be freed
         self.pos = array("q")  # position inside the chunk its future carries
         self.futures: list[Future[Any] | None] = []  # dropped on delivery
         self.timings: list[Timing | None] = []
@@ -265,7 +265,9 @@ class Recording:
         index = len(self.args)
         if index >= self._room:
             self._grow(index + 1)
-        self.args.append(args)
+        self.args.append(
+            args[0] if len(args) == 1 and type(args[0]) in _PLAIN else jsonable_arg(args)
+        )
         self.submitted.append(now())
         return index
 
@@ -276,7 +278,7 @@ class Recording:
         if first + n > self._room:
             self._grow(first + n)
         self.pos[first : first + n] = array("q", range(n))
-        self.args.extend(calls)
+        self.args.extend(map(jsonable_arg, calls))
         self.submitted.extend([submitted] * n)
         return range(first, first + n)
 
@@ -336,7 +338,7 @@ class Recording:
         # Positional and inline: freeze runs once per task of runs of 100k tasks.
         return Task(
             index,
-            jsonable_arg(self.args[index]),
+            self.args[index],
             (self.submitted[index] - origin) / 1e9,
             None if started is None else (started - origin) / 1e9,
             None if finished is None else (finished - origin) / 1e9,

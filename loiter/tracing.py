@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import itertools
+import weakref
 from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import _base
 from functools import partial
 from typing import Any
 
@@ -109,6 +111,12 @@ class TracedExecutor(cf.Executor):
         self.meta = meta
         self.trace: Trace | None = None
 
+    def __getattr__(self, name: str) -> Any:
+        """Anything else reads through to the wrapped executor (``_max_workers``...)."""
+        if name == "inner":  # not set: unpickling, or __init__ never ran
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> TracedFuture:
         rec = self.recording
         index = rec.reserve_one(args)
@@ -130,21 +138,24 @@ class TracedExecutor(cf.Executor):
         rec = self.recording
         recorded = Recorded(fn, rec.pid)
         first = len(rec)
-        if chunksize > 1 and isinstance(self.inner, cf.ProcessPoolExecutor):
+        process = isinstance(self.inner, cf.ProcessPoolExecutor)
+        if process and chunksize < 1:
+            raise ValueError("chunksize must be >= 1.")  # as ProcessPoolExecutor.map says
+        if chunksize > 1 and process:
             submitter = _Submitter(self.inner, rec, chunked=True)
             chunks = _chunks(iterables, chunksize)
             chunked = RecordedChunk(recorded)
             source = cf.Executor.map(submitter, chunked, chunks, timeout=timeout, **kwargs)
-            batches: Iterator[Any] = source
+            packs: Iterator[Any] = _unchunk(source)
         else:
             submitter = _Submitter(self.inner, rec, chunked=False)
             source = cf.Executor.map(submitter, recorded, *iterables, timeout=timeout, **kwargs)
-            batches = zip(source)  # batches of one pack
-        return self._deliver_in_order(batches, source, first, submitter)
+            packs = source
+        return self._deliver_in_order(packs, source, first, submitter)
 
     def _deliver_in_order(
         self,
-        batches: Iterator[Any],
+        packs: Iterator[Any],
         source: Generator[Any, None, None],
         index: int,
         submitter: _Submitter,
@@ -152,11 +163,13 @@ class TracedExecutor(cf.Executor):
         """Per result: a clock read or two, the task's columns filled in place, a wait appended.
 
         This is ``Recording.delivered`` and ``Recording.waited`` inlined: map is
-        the hot path of big pipelines. A batch (a chunk's packs) arrives whole,
-        so only its first task can keep the caller waiting; the others are
-        delivered the moment they are asked for. CPython 3.14's
-        map(buffersize=) holds its executor (our submitter) only weakly; this
-        frame keeps it alive, or later tasks would never be submitted.
+        the hot path of big pipelines. A chunk's packs arrive whole, so only its
+        first task can keep the caller waiting; the others are delivered the
+        moment they are asked for. Like CPython's map, this frame holds no
+        result while the caller has it (the value leaves through ``box``), so
+        a result the caller drops is freed. CPython 3.14's map(buffersize=)
+        holds its executor (our submitter) only weakly; this frame keeps it
+        alive, or later tasks would never be submitted.
         """
         rec = self.recording
         timings, delivered, results, futures = (
@@ -167,11 +180,12 @@ class TracedExecutor(cf.Executor):
         )
         waited = rec.blocked.extend
         plain = _PLAIN
+        box: list[Any] = []
         try:
             ask = now()
             while True:
                 try:
-                    batch = next(batches)
+                    pack = next(packs)
                 except StopIteration:
                     return
                 except BaseException as exc:
@@ -180,16 +194,16 @@ class TracedExecutor(cf.Executor):
                     rec.fail(index, exc, got)
                     raise
                 got = now()
-                for pack in batch:
-                    value = pack[0]
-                    timings[index] = pack[1:]
-                    delivered[index] = got
-                    results[index] = value if type(value) in plain else jsonable(value)
-                    futures[index] = None  # so results do not pile up
-                    waited((ask, got, index))
-                    index += 1
-                    yield value
-                    ask = got = now()
+                box.append(pack[0])
+                timings[index] = pack[1:]
+                pack = None
+                delivered[index] = got
+                results[index] = box[0] if type(box[0]) in plain else jsonable(box[0])
+                futures[index] = None  # so results do not pile up
+                waited((ask, got, index))
+                index += 1
+                yield box.pop()
+                ask = got = now()
         finally:
             source.close()  # CPython's map cancels what has not started
 
@@ -231,6 +245,14 @@ def _default_meta(inner: cf.Executor) -> dict[str, Any]:
     }
 
 
+def _unchunk(chunks: Iterator[list[Any]]) -> Iterator[Any]:
+    """The packs of each chunk in order, popped so none stays referenced here."""
+    for chunk in chunks:
+        chunk.reverse()
+        while chunk:
+            yield chunk.pop()
+
+
 def _chunks(iterables: tuple[Iterable[Any], ...], size: int) -> Iterator[tuple[Any, ...]]:
     it = zip(*iterables)
     while chunk := tuple(itertools.islice(it, size)):
@@ -240,24 +262,28 @@ def _chunks(iterables: tuple[Iterable[Any], ...], size: int) -> Iterator[tuple[A
 def as_completed(fs: Iterable[cf.Future], timeout: float | None = None) -> Iterator[cf.Future]:
     """``concurrent.futures.as_completed`` that also records when the caller was blocked.
 
-    On timeout, the futures not yet yielded are recorded as timed out.
+    On timeout, the futures not yet yielded are recorded as timed out. Like the
+    standard library's, it keeps no reference to a future it has yielded.
     """
-    fs = list(fs)
-    it = cf.as_completed(fs, timeout)
+    fs = set(fs)
+    pending = weakref.WeakSet(f for f in fs if isinstance(f, TracedFuture))
+    it = _base.as_completed(fs, timeout)
+    del fs
+    box: list[cf.Future] = []
     while True:
         ask = now()
         try:
-            future = next(it)
+            box.append(next(it))
         except StopIteration:
             return
         except cf.TimeoutError:
-            _waited(fs, ask)
-            give_up(f for f in fs if not f.done())
+            _waited(pending, ask)
+            give_up(f for f in pending if not f.done())
             raise
         got = now()
-        if isinstance(future, TracedFuture):
-            future._recording.waited(ask, got, future._index)
-        yield future
+        if isinstance(box[0], TracedFuture):
+            box[0]._recording.waited(ask, got, box[0]._index)
+        yield box.pop()
 
 
 def wait(
@@ -266,7 +292,7 @@ def wait(
     """``concurrent.futures.wait`` that records the wait, ended by the first task that finished."""
     fs = list(fs)
     ask = now()
-    result = cf.wait(fs, timeout, return_when)
+    result = _base.wait(fs, timeout, return_when)
     got = now()
     traced = [f for f in result.done if isinstance(f, TracedFuture) and f._timing()]
     if traced:
@@ -277,7 +303,7 @@ def wait(
     return result
 
 
-def _waited(fs: list[cf.Future], ask: int, got: int | None = None) -> None:
+def _waited(fs: Iterable[cf.Future], ask: int, got: int | None = None) -> None:
     """Record a wait that no task ended (it timed out), on the futures' recording."""
     for future in fs:
         if isinstance(future, TracedFuture):
