@@ -154,7 +154,7 @@ def _print_uncaught(exc: BaseException) -> None:
     while tb is not None and tb.tb_frame.f_code.co_filename in ours:
         tb = tb.tb_next
     sys.stdout.flush()
-    sys.excepthook(type(exc), exc, tb)
+    sys.excepthook(type(exc), exc.with_traceback(tb), tb)  # the hook may print __traceback__
 
 
 def _exit_on_sigterm() -> Callable[[], None]:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import copy
 import itertools
 import weakref
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -22,6 +23,8 @@ from .recorder import (
     RecordedChunk,
     Recording,
     Timing,
+    UnpicklableError,
+    describe,
     gave_up,
     jsonable,
     now,
@@ -80,6 +83,22 @@ class TracedFuture(cf.Future):
             if carried:
                 timings[self._index] = carried[0]
             self.set_exception(exc)
+            self._recording.futures[self._index] = _settled(exc)
+
+
+def _settled(exc: BaseException) -> cf.Future:
+    """A done future with a copy of ``exc`` minus its traceback, for the record.
+
+    The traceback holds the worker's frames, and through them its thread: kept
+    in the record, it would outlive the program's own references.
+    """
+    future: cf.Future = cf.Future()
+    try:
+        light = copy.copy(exc)
+    except Exception:
+        light = UnpicklableError(describe(exc))
+    future.set_exception(light.with_traceback(None))
+    return future
 
 
 class _Submitter(cf.Executor):
