@@ -71,5 +71,12 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext loiter``: the ``%%loiter`` cell magic (see loiter.magic)."""
+    from .magic import register
+
+    register(ipython)
+
+
 def __dir__() -> list[str]:
     return [*globals(), *__all__]

@@ -52,7 +52,7 @@ Examples:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the paths of the files written.")
 @click.option("--no-chart", is_flag=True, help="Write the trace only.")
 @chart_options
-@click.argument("program", nargs=-1, type=click.UNPROCESSED)
+@click.argument("program", nargs=-1, type=click.UNPROCESSED, metavar="SCRIPT [ARGS]...")
 def trace_command(
     module: str | None,
     out_dir: Path,
