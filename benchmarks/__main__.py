@@ -79,6 +79,12 @@ def many_tasks_cli(quick: bool) -> list[Result]:
     return measure()
 
 
+def zero_code(quick: bool) -> list[Result]:
+    from .zero_code import measure
+
+    return measure(5_000 if quick else 20_000, 3 if quick else 5)
+
+
 BENCHMARKS: dict[str, Callable[[bool], list[Result]]] = {
     "overhead": overhead,
     "fidelity": fidelity,
@@ -86,6 +92,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Result]]] = {
     "startup": startup,
     "rendering": rendering,
     "many": many_tasks_cli,
+    "zero-code": zero_code,
 }
 
 
