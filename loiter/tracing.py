@@ -67,43 +67,32 @@ class TracedFuture(cf.Future):
         return self._recording.timings[self._index]
 
     def _relay(self, inner: cf.Future) -> None:
-        """Done-callback on the inner future: unwrap the worker's timings.
-
-        The record then keeps a detached copy of the inner future, made before
-        the caller can have the outcome (so a delivery drops it for good).
-        """
-        rec, index = self._recording, self._index
-        rec.futures[index] = _settled(inner)
+        """Done-callback on the inner future: unwrap the worker's timings."""
         if inner.cancelled():
             super().cancel()
             self.set_running_or_notify_cancel()
             return
         exc = inner.exception()
+        timings = self._recording.timings
         if exc is None:
             value, started, finished, worker = inner.result()
-            rec.timings[index] = (started, finished, worker)
+            timings[self._index] = (started, finished, worker)
             self.set_result(value)
         else:
             carried = getattr(exc, TIMINGS_ATTR, None)
             if carried:
-                rec.timings[index] = carried[0]
+                timings[self._index] = carried[0]
             self.set_exception(exc)
+            self._recording.futures[self._index] = _settled(exc)
 
 
-def _settled(inner: cf.Future) -> cf.Future:
-    """A done future like ``inner``, without its callbacks or its exception's traceback.
+def _settled(exc: BaseException) -> cf.Future:
+    """A done future with a copy of ``exc`` minus its traceback, for the record.
 
-    Kept in the record, the callbacks would keep the caller's future alive, and
-    the traceback the worker's frames and, through them, its thread.
+    The traceback holds the worker's frames, and through them its thread: kept
+    in the record, it would outlive the program's own references.
     """
     future: cf.Future = cf.Future()
-    if inner.cancelled():
-        future.cancel()
-        return future
-    exc = inner.exception()
-    if exc is None:
-        future.set_result(inner.result())
-        return future
     try:
         light = copy.copy(exc)
     except Exception:

@@ -43,18 +43,6 @@ def test_map_keeps_no_result_the_caller_dropped(chunksize: int) -> None:
             assert ref() is None
 
 
-def test_as_completed_keeps_no_future_it_yielded() -> None:
-    with loiter.traced(cf.ThreadPoolExecutor(2)) as ex:
-        futures = [ex.submit(make_big, i) for i in range(3)]
-        cf.wait(futures)
-        for future in loiter.as_completed(futures):
-            futures.remove(future)
-            ref = weakref.ref(future)
-            del future
-            gc.collect()
-            assert ref() is None
-
-
 def test_the_record_keeps_no_argument_and_no_traceback() -> None:
     arg = Big()
     ref = weakref.ref(arg)
