@@ -59,7 +59,7 @@ def startup(quick: bool) -> list[Result]:
 def rendering(quick: bool) -> list[Result]:
     """The pictures' own benchmark (benchmarks/render_scale.py), when it is there."""
     try:
-        from fixtures import many_tasks  # render_scale puts tests/ on sys.path
+        from helpers.fixtures import many_tasks  # render_scale puts tests/ on sys.path
 
         from .render_scale import best_of, ours
     except ImportError:
@@ -85,6 +85,12 @@ def html_report(quick: bool) -> list[Result]:
     return measure()
 
 
+def zero_code(quick: bool) -> list[Result]:
+    from .zero_code import measure
+
+    return measure(5_000 if quick else 20_000, 3 if quick else 5)
+
+
 BENCHMARKS: dict[str, Callable[[bool], list[Result]]] = {
     "overhead": overhead,
     "fidelity": fidelity,
@@ -93,6 +99,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Result]]] = {
     "rendering": rendering,
     "many": many_tasks_cli,
     "html": html_report,
+    "zero-code": zero_code,
 }
 
 

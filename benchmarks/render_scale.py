@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from fixtures import many_tasks
+from helpers.fixtures import many_tasks
 from matplotlib.figure import Figure
 
 from loiter.model.trace import Run

@@ -9,6 +9,9 @@ dpi are chosen so every file stays under 200 KB.
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from loiter.execute.runner import Experiment, run_experiment
@@ -40,6 +43,15 @@ def main() -> None:
         Experiment([custom(durations)], ["map", "as_completed"], "thread", 4, 0.005)
     )
     save(many, "worker-lanes.png", 70)
+    # loiter-viz trace tests/programs/slow_first.py 0.5
+    with tempfile.TemporaryDirectory() as out:
+        script = Path(__file__).resolve().parent.parent / "tests" / "programs" / "slow_first.py"
+        command = ["-m", "loiter", "trace", "--quiet", "--dpi", "70", "--out", out, str(script)]
+        subprocess.run([sys.executable, *command, "0.5"], check=True, stdout=subprocess.DEVNULL)
+        traced = write_atomic(
+            OUT / "trace-slow_first.png", (Path(out) / "trace-slow_first.png").read_bytes()
+        )
+    print(f"{traced.relative_to(OUT.parent.parent)}  {traced.stat().st_size // 1024} KB")
     # loiter-viz animate plots/loiter-thread-3w.json --speed 0.4 --dpi 60
     (gif,) = animate(slow_first, OUT / "replay.gif", speed=0.4, dpi=60)
     print(f"{gif.relative_to(OUT.parent.parent)}  {gif.stat().st_size // 1024} KB")

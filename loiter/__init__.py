@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .model.scenarios import Scenario
     from .model.trace import Blocked, Run, Stall, Summary, Task, Trace
     from .model.tracefile import TraceError, load, save
+    from .record.autotrace import trace
     from .record.traced import TracedExecutor, TracedFuture, as_completed, traced, wait
     from .render.animate import animate
     from .render.booklog import book_log
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 _WHERE = {
     "run": "execute.runner",
     "Experiment": "execute.runner",
+    "trace": "record.autotrace",
     "Blocked": "model.trace",
     "Run": "model.trace",
     "Summary": "model.trace",
@@ -103,6 +105,7 @@ __all__ = [
     "spin",
     "to_chrome",
     "to_csv",
+    "trace",
     "traced",
     "wait",
     "write_report",
@@ -115,6 +118,13 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
     globals()[name] = value  # later look-ups skip this function
     return value
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext loiter``: the ``%%loiter`` cell magic (see loiter.magic)."""
+    from .magic import register
+
+    register(ipython)
 
 
 def __dir__() -> list[str]:

@@ -19,6 +19,7 @@ from loiter.cli.flags import serve
 from loiter.cli.replay import advise, animate_command, export, log, plot, summary
 from loiter.cli.run import predict, run
 from loiter.cli.sweep import sweep
+from loiter.cli.trace import trace_command
 
 
 class DefaultGroup(click.Group):
@@ -44,7 +45,19 @@ def cli() -> None:
     """See when concurrent.futures tasks are submitted, started, finished and delivered."""
 
 
-for command in (run, predict, plot, log, summary, animate_command, export, sweep, advise, serve):
+for command in (
+    run,
+    predict,
+    plot,
+    log,
+    summary,
+    animate_command,
+    export,
+    sweep,
+    advise,
+    serve,
+    trace_command,
+):
     cli.add_command(command)
 
 

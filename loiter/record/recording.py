@@ -44,12 +44,14 @@ class Recording:
         self.pid = os.getpid()
         self.origin = now()
         self.wall_origin = time.time()
-        self.args: list[tuple[Any, ...]] = []
+        self.args: list[Any] = []  # a bounded description per task: the arguments may be freed
         self.pos = array("q")  # position inside the chunk its future carries
         self.futures: list[Future[Any] | None] = []  # dropped on delivery
         self.timings: list[Timing | None] = []
         self.results: list[Any] = []
-        self.raised: dict[int, BaseException] = {}
+        # What the caller got instead of a value, described: the exception (and the
+        # frames its traceback holds) is the program's to free.
+        self.raised: dict[int, str] = {}
         self.delivered_ns = array("q")  # UNSET until the caller has the value
         self.submitted = array("q")
         self._room = 0  # length of the pre-grown columns
@@ -88,7 +90,9 @@ class Recording:
         index = len(self.args)
         if index >= self._room:
             self._grow(index + 1)
-        self.args.append(args)
+        self.args.append(
+            args[0] if len(args) == 1 and type(args[0]) in _PLAIN else jsonable_arg(args)
+        )
         self.submitted.append(now())
         return index
 
@@ -99,7 +103,7 @@ class Recording:
         if first + n > self._room:
             self._grow(first + n)
         self.pos[first : first + n] = array("q", range(n))
-        self.args.extend(calls)
+        self.args.extend(map(jsonable_arg, calls))
         self.submitted.extend([submitted] * n)
         return range(first, first + n)
 
@@ -116,12 +120,13 @@ class Recording:
 
     def fail(self, index: int, exc: BaseException, got: int) -> None:
         """The caller got an exception instead of this task's value."""
-        self.raised[index] = exc
+        self.raised[index] = GAVE_UP if gave_up(exc) else describe(exc)
         timings = getattr(exc, TIMINGS_ATTR, None)
         if timings:
             self.timings[index] = timings[min(self.pos[index], len(timings) - 1)]
-        if not (gave_up(exc) or isinstance(exc, (KeyboardInterrupt, GeneratorExit))):
+        if not (gave_up(exc) or isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit))):
             self.delivered_ns[index] = got
+            self.futures[index] = None
 
     def future_timing(self, index: int) -> tuple[Timing | None, BaseException | None]:
         """The timings (and exception) a done future carries for this task, without delivering."""
@@ -159,7 +164,7 @@ class Recording:
         # Positional and inline: freeze runs once per task of runs of 100k tasks.
         return Task(
             index,
-            jsonable_arg(self.args[index]),
+            self.args[index],
             (self.submitted[index] - origin) / 1e9,
             None if started is None else (started - origin) / 1e9,
             None if finished is None else (finished - origin) / 1e9,
@@ -173,13 +178,12 @@ class Recording:
     def _settle(self, index: int) -> tuple[str, str | None]:
         """Decide a task's outcome from what the caller saw, then from its future."""
         delivered = self.delivered_ns[index] != UNSET
-        exc = self.raised.get(index)
-        if exc is not None:
-            if gave_up(exc):
-                self._late_timing(index)
-                return TIMED_OUT, "TimeoutError: the caller stopped waiting"
-            if delivered:
-                return ERROR, describe(exc)
+        error = self.raised.get(index)
+        if error is GAVE_UP:
+            self._late_timing(index)
+            return TIMED_OUT, GAVE_UP
+        if error is not None and delivered:
+            return ERROR, error
         if delivered:
             return OK, None
         future = self.futures[index]
@@ -198,6 +202,9 @@ class Recording:
 
 
 _NO_TIMING = (None, None, None)
+
+# ``Recording.raised`` of a task the caller stopped waiting for (compared by identity).
+GAVE_UP = "TimeoutError: the caller stopped waiting"
 
 
 def gave_up(exc: BaseException) -> bool:

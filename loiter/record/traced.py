@@ -8,14 +8,25 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import copy
 import itertools
+import weakref
 from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import _base
 from functools import partial
 from typing import Any, TypeVar, cast
 
 from loiter.model.trace import Run, Trace
 from loiter.record.recording import _PLAIN, Recording, gave_up, jsonable
-from loiter.record.worker import TIMINGS_ATTR, TimedCall, TimedChunk, Timing, now
+from loiter.record.worker import (
+    TIMINGS_ATTR,
+    TimedCall,
+    TimedChunk,
+    Timing,
+    UnpicklableError,
+    describe,
+    now,
+)
 
 T = TypeVar("T")
 
@@ -71,6 +82,22 @@ class TracedFuture(cf.Future[Any]):
             if carried:
                 timings[self._index] = carried[0]
             self.set_exception(exc)
+            self._recording.futures[self._index] = _settled(exc)
+
+
+def _settled(exc: BaseException) -> cf.Future[Any]:
+    """A done future with a copy of ``exc`` minus its traceback, for the record.
+
+    The traceback holds the worker's frames, and through them its thread: kept
+    in the record, it would outlive the program's own references.
+    """
+    future: cf.Future[Any] = cf.Future()
+    try:
+        light = copy.copy(exc)
+    except Exception:
+        light = UnpicklableError(describe(exc))
+    future.set_exception(light.with_traceback(None))
+    return future
 
 
 class _Submitter(cf.Executor):
@@ -102,6 +129,12 @@ class TracedExecutor(cf.Executor):
         self.meta = meta
         self.trace: Trace | None = None
 
+    def __getattr__(self, name: str) -> Any:
+        """Anything else reads through to the wrapped executor (``_max_workers``...)."""
+        if name == "inner":  # not set: unpickling, or __init__ never ran
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> TracedFuture:
         rec = self.recording
         index = rec.reserve_one(args)
@@ -125,20 +158,23 @@ class TracedExecutor(cf.Executor):
         rec = self.recording
         recorded = TimedCall(fn, rec.pid)
         first = len(rec)
-        if chunksize > 1 and isinstance(self.inner, cf.ProcessPoolExecutor):
+        process = isinstance(self.inner, cf.ProcessPoolExecutor)
+        if process and chunksize < 1:
+            raise ValueError("chunksize must be >= 1.")  # as ProcessPoolExecutor.map says
+        if chunksize > 1 and process:
             submitter = _Submitter(self.inner, rec, chunked=True)
             chunks = _chunks(iterables, chunksize)
             source = _cpython_map(submitter, TimedChunk(recorded), (chunks,), timeout, kwargs)
-            batches: Iterator[Any] = source
+            packs: Iterator[Any] = _unchunk(source)
         else:
             submitter = _Submitter(self.inner, rec, chunked=False)
             source = _cpython_map(submitter, recorded, iterables, timeout, kwargs)
-            batches = zip(source)  # batches of one pack
-        return self._deliver_in_order(batches, source, first, submitter)
+            packs = source
+        return self._deliver_in_order(packs, source, first, submitter)
 
     def _deliver_in_order(
         self,
-        batches: Iterator[Any],
+        packs: Iterator[Any],
         source: Generator[Any, None, None],
         index: int,
         submitter: _Submitter,
@@ -146,11 +182,13 @@ class TracedExecutor(cf.Executor):
         """Per result: a clock read or two, the task's columns filled in place, a wait appended.
 
         This is ``Recording.delivered`` and ``Recording.waited`` inlined: map is
-        the hot path of big pipelines. A batch (a chunk's packs) arrives whole,
-        so only its first task can keep the caller waiting; the others are
-        delivered the moment they are asked for. CPython 3.14's
-        map(buffersize=) holds its executor (our submitter) only weakly; this
-        frame keeps it alive, or later tasks would never be submitted.
+        the hot path of big pipelines. A chunk's packs arrive whole, so only its
+        first task can keep the caller waiting; the others are delivered the
+        moment they are asked for. Like CPython's map, this frame holds no
+        result while the caller has it (the value leaves through ``box``), so
+        a result the caller drops is freed. CPython 3.14's map(buffersize=)
+        holds its executor (our submitter) only weakly; this frame keeps it
+        alive, or later tasks would never be submitted.
         """
         rec = self.recording
         timings, delivered, results, futures = (
@@ -161,11 +199,12 @@ class TracedExecutor(cf.Executor):
         )
         waited = rec.blocked.extend
         plain = _PLAIN
+        box: list[Any] = []
         try:
             ask = now()
             while True:
                 try:
-                    batch = next(batches)
+                    pack = next(packs)
                 except StopIteration:
                     return
                 except BaseException as exc:
@@ -174,16 +213,16 @@ class TracedExecutor(cf.Executor):
                     rec.fail(index, exc, got)
                     raise
                 got = now()
-                for pack in batch:
-                    value = pack[0]
-                    timings[index] = pack[1:]
-                    delivered[index] = got
-                    results[index] = value if type(value) in plain else jsonable(value)
-                    futures[index] = None  # so results do not pile up
-                    waited((ask, got, index))
-                    index += 1
-                    yield value
-                    ask = got = now()
+                box.append(pack[0])
+                timings[index] = pack[1:]
+                pack = None
+                delivered[index] = got
+                results[index] = box[0] if type(box[0]) in plain else jsonable(box[0])
+                futures[index] = None  # so results do not pile up
+                waited((ask, got, index))
+                index += 1
+                yield box.pop()
+                ask = got = now()
         finally:
             source.close()  # CPython's map cancels what has not started
 
@@ -241,6 +280,14 @@ def _default_meta(inner: cf.Executor) -> dict[str, Any]:
     }
 
 
+def _unchunk(chunks: Iterator[list[Any]]) -> Iterator[Any]:
+    """The packs of each chunk in order, popped so none stays referenced here."""
+    for chunk in chunks:
+        chunk.reverse()
+        while chunk:
+            yield chunk.pop()
+
+
 def _chunks(iterables: tuple[Iterable[Any], ...], size: int) -> Iterator[tuple[Any, ...]]:
     it = zip(*iterables)
     while chunk := tuple(itertools.islice(it, size)):
@@ -252,24 +299,28 @@ def as_completed(
 ) -> Iterator[cf.Future[T]]:
     """``concurrent.futures.as_completed`` that also records when the caller was blocked.
 
-    On timeout, the futures not yet yielded are recorded as timed out.
+    On timeout, the futures not yet yielded are recorded as timed out. Like the
+    standard library's, it keeps no reference to a future it has yielded.
     """
-    fs = list(fs)
-    it = cf.as_completed(fs, timeout)
+    fs = set(fs)
+    pending = weakref.WeakSet(f for f in fs if isinstance(f, TracedFuture))
+    it = _base.as_completed(fs, timeout)
+    del fs
+    box: list[cf.Future[Any]] = []
     while True:
         ask = now()
         try:
-            future = next(it)
+            box.append(next(it))
         except StopIteration:
             return
         except cf.TimeoutError:
-            _waited(fs, ask)
-            give_up(f for f in fs if not f.done())
+            _waited(pending, ask)
+            give_up(f for f in pending if not f.done())
             raise
         got = now()
-        if isinstance(future, TracedFuture):
-            future._recording.waited(ask, got, future._index)
-        yield future
+        if isinstance(box[0], TracedFuture):
+            box[0]._recording.waited(ask, got, box[0]._index)
+        yield box.pop()
 
 
 def wait(
@@ -278,7 +329,7 @@ def wait(
     """``concurrent.futures.wait`` that records the wait, ended by the first task that finished."""
     fs = list(fs)
     ask = now()
-    result = cf.wait(fs, timeout, return_when)
+    result = _base.wait(fs, timeout, return_when)
     got = now()
     finished = {
         f: timing[1] for f in result.done if isinstance(f, TracedFuture) and (timing := f._timing())
@@ -291,7 +342,7 @@ def wait(
     return result
 
 
-def _waited(fs: list[cf.Future[Any]], ask: int, got: int | None = None) -> None:
+def _waited(fs: Iterable[cf.Future[Any]], ask: int, got: int | None = None) -> None:
     """Record a wait that no task ended (it timed out), on the futures' recording."""
     for future in fs:
         if isinstance(future, TracedFuture):
