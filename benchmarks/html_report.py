@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from helpers.browser import CHROMIUM_ARGS
 from helpers.fixtures import many_tasks
 
 from loiter.model.trace import Trace
@@ -33,15 +34,6 @@ try:
 except ImportError:  # run as a script
     from result import Result  # type: ignore[no-redef]
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 # (write s, MB, first paint s) per size; 10k: a fifth of the write time, a tenth of the size.
 TARGETS = {10_000: (1.0, 1.5, 3.0), 100_000: (5.0, 15.0, 3.0)}
 ZOOM_TARGET_MS = 50.0  # 20 redraws a second keeps the wheel fluid

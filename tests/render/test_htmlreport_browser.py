@@ -6,13 +6,13 @@ Skipped, with the reason, only where Chromium or playwright is missing (.ci/run 
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.browser import CHROMIUM, CHROMIUM_ARGS
 from helpers.fixtures import many_tasks, sample_trace
 from helpers.hostile import IMG, SCRIPT, hostile_trace
 
@@ -20,16 +20,7 @@ from loiter.model.trace import Trace
 from loiter.render.html.report import write_report
 from loiter.render.styles import LIGHT
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+ARGS = CHROMIUM_ARGS
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not Path(CHROMIUM).exists():
     pytest.skip("no chromium (apt-get install -y chromium)", allow_module_level=True)
