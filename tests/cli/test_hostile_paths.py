@@ -246,3 +246,19 @@ def test_many_commands_writing_into_one_folder_at_once_all_succeed(tmp_path, cap
     only_these(out, *(f"e{i}.x" for i in range(n)))
     for i in range(n):
         assert (out / f"e{i}.x").read_bytes().startswith(b"run," if i % 2 else b"{")
+
+
+@pytest.mark.parametrize("dangling", [False, True])
+def test_a_symlinked_output_updates_the_file_it_points_to(tmp_path, capsys, dangling) -> None:
+    """The link stays a link (someone made it on purpose); the file behind it gets the trace."""
+    real = tmp_path / "real" / "t.json"
+    if not dangling:
+        real.parent.mkdir()
+        real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    code, _, err = cli([*QUICK, "--out", str(tmp_path / "o"), "--trace", str(link)], capsys)
+    assert code == 0, err
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert [t.arg for t in tracefile.load(real).runs[0].tasks] == [0, 1, 1]
+    only_these(real.parent, "t.json")
