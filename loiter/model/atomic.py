@@ -170,7 +170,8 @@ def _hold_reader(fifo: Path) -> str | None:
     descriptor is kept for the write, since closing it would tell the reader "end of file"."""
     key = os.path.realpath(fifo)
     try:
-        _held[key] = _held.get(key) or _open_in_place(fifo, stat.S_IFIFO)
+        if key not in _held:
+            _held[key] = _open_in_place(fifo, stat.S_IFIFO)
     except OSError as exc:
         return exc.strerror
     return None
