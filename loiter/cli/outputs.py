@@ -15,6 +15,48 @@ from loiter.cli.errors import RuntimeFailure, Stopped
 from loiter.cli.options import ChartOptions
 
 
+def check_outputs(read: Path | None = None, **outputs: Path | None) -> None:
+    """Before anything runs: no two outputs (nor the input ``read``) on one file, and each
+    output a place a file can go (not a folder, a socket, a name too long): exit 2, not an
+    error after a long run."""
+    from loiter.model.atomic import output_problem
+
+    distinct(**{"the trace read": read}, **outputs)
+    for what, path in outputs.items():
+        if path is not None and (problem := output_problem(path)) is not None:
+            raise click.UsageError(f"{_name(what)}: {path}: {problem}")
+
+
+def ready_to_write(*outputs: Path | None) -> None:
+    """Once the options are checked: each new file's folder created and writable; a device,
+    FIFO or /dev/stdout, written in place, needs no folder (/dev is not ours to write)."""
+    from loiter.model.atomic import in_place
+
+    folders = [
+        Path(os.path.realpath(path)).parent if path.is_symlink() else path.parent
+        for path in outputs
+        if path is not None and not in_place(path)
+    ]
+    for folder in dict.fromkeys(folders):
+        ensure_writable(folder)
+
+
+def announce(*paths: Path) -> None:
+    """Print where each output went, except one that went to our own stdout (``-o
+    /dev/stdout``): there the contents are the output, and a path after them would spoil it."""
+    for path in paths:
+        if not _is_stdout(path):
+            click.echo(path)
+
+
+def _is_stdout(path: Path) -> bool:
+    try:
+        ours, theirs = os.fstat(sys.stdout.fileno()), os.stat(path)
+    except (OSError, ValueError):  # no real stdout (a test's capture), or no such file
+        return False
+    return (ours.st_dev, ours.st_ino) == (theirs.st_dev, theirs.st_ino)
+
+
 def distinct(**paths: Path | None) -> None:
     """Refuse, before anything runs, two outputs (or an input and an output) on one file.
 
@@ -64,10 +106,12 @@ def ensure_writable(folder: Path) -> None:
         raise RuntimeFailure(f"{folder}: exists and is not a folder") from None
     except OSError as exc:
         raise RuntimeFailure(f"{folder}: cannot create folder ({exc.strerror})") from None
-    probe = folder / ".loiter-write-test"
-    try:
-        probe.write_bytes(b"")
-        probe.unlink()
+    import tempfile
+
+    try:  # a probe of its own: commands writing into one folder at once must not collide
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".loiter-write-test.")
+        os.close(fd)
+        os.unlink(probe)
     except OSError as exc:
         raise RuntimeFailure(f"{folder}: cannot write there ({exc.strerror})") from None
 
@@ -152,8 +196,7 @@ def write_outputs(
     with after_saving(saved):
         written = save_chart(trace, chart_path, fmt, chart, ideal=ideal, title=title, sweep=sweep)
     if echo:
-        click.echo(saved)
-        click.echo(written)
+        announce(saved, written)
 
 
 def save_trace(trace: Any, path: Path) -> Path:
@@ -188,8 +231,7 @@ def write_animation(trace: Any, path: Path, speed: float | None, chart: ChartOpt
         )
     except OSError as exc:
         raise RuntimeFailure(f"{path}: cannot write animation ({exc.strerror})") from None
-    for out in written:
-        click.echo(out)
+    announce(*written)
     if chart.open:
         open_in_viewer(written[0])
 

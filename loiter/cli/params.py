@@ -7,13 +7,13 @@ Shared by every command (and the flags options), so "what is a duration" or
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import click
 
 MAX_WORKERS = 1024
 MAX_TASKS = 100_000
+MAX_ARG_FILE = 16 * 1024 * 1024  # bytes: 100,000 arguments fit many times over; /dev/zero not
 
 
 class Seconds(click.ParamType[float]):
@@ -173,10 +173,7 @@ class ArgList(click.ParamType[tuple[Any, ...]]):
             return value
         text = str(value)
         if text.startswith("@"):
-            try:
-                parts = Path(text[1:]).read_text().splitlines()
-            except (OSError, UnicodeDecodeError) as exc:
-                self.fail(f"cannot read {text[1:]!r} ({getattr(exc, 'strerror', exc)})", param, ctx)
+            parts = self._read(text[1:], param, ctx).splitlines()
         else:
             parts = text.split(",")
         args = tuple(_scalar(p.strip()) for p in parts if p.strip())
@@ -185,6 +182,19 @@ class ArgList(click.ParamType[tuple[Any, ...]]):
         if len(args) > MAX_TASKS:
             self.fail(f"has {len(args)} values (at most {MAX_TASKS})", param, ctx)
         return args
+
+    def _read(self, name: str, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        """The argument file's text, read no further than MAX_ARG_FILE (``@/dev/zero`` ends)."""
+        import locale
+
+        try:
+            with open(name, "rb") as fh:
+                raw = fh.read(MAX_ARG_FILE + 1)
+            if len(raw) > MAX_ARG_FILE:
+                self.fail(f"{name!r} is larger than {MAX_ARG_FILE // 2**20} MiB", param, ctx)
+            return raw.decode(locale.getpreferredencoding(False))
+        except (OSError, UnicodeDecodeError) as exc:
+            self.fail(f"cannot read {name!r} ({getattr(exc, 'strerror', exc)})", param, ctx)
 
 
 def _scalar(text: str) -> Any:

@@ -17,13 +17,14 @@ from loiter.cli.options import (
     trace_argument,
 )
 from loiter.cli.outputs import (
-    distinct,
-    ensure_writable,
+    announce,
+    check_outputs,
     load_trace,
     make_console,
     print_advice_json,
     print_book_log,
     print_json,
+    ready_to_write,
     save_chart,
     write_animation,
 )
@@ -88,10 +89,10 @@ def plot(
         suffix = output.suffix.lstrip(".").lower() if output else ""
         fmt = suffix if suffix in FORMATS else "png"
     output = output or trace_file.with_suffix(f".{fmt}")
-    distinct(**{"the trace read": trace_file, "--output": output})
+    check_outputs(trace_file, **{"--output": output})
     trace = load_trace(trace_file)
-    ensure_writable(output.parent)
-    click.echo(save_chart(trace, output, fmt, chart, ideal=ideal))
+    ready_to_write(output)
+    announce(save_chart(trace, output, fmt, chart, ideal=ideal))
 
 
 @click.command("animate")
@@ -117,11 +118,9 @@ def animate_command(
     output = output or trace_file.with_suffix(".gif")
     if output.suffix.lower() != ".gif":
         raise click.BadParameter(f"{output}: must end in .gif", param_hint="'--output'")
-    distinct(
-        **{"the trace read": trace_file, "--output": output, "its MP4": output.with_suffix(".mp4")}
-    )
+    check_outputs(trace_file, **{"--output": output, "its MP4": output.with_suffix(".mp4")})
     trace = load_trace(trace_file)
-    ensure_writable(output.parent)
+    ready_to_write(output)
     write_animation(trace, output, speed, chart)
 
 
@@ -153,12 +152,12 @@ def export(trace_file: Path, fmt: str, output: Path | None) -> None:
     from loiter.render.export import to_chrome, to_csv
 
     output = output or trace_file.with_suffix(".chrome.json" if fmt == "chrome" else ".csv")
-    distinct(**{"the trace read": trace_file, "--output": output})
+    check_outputs(trace_file, **{"--output": output})
     trace = load_trace(trace_file)
-    ensure_writable(output.parent)
+    ready_to_write(output)
     data = json.dumps(to_chrome(trace)) if fmt == "chrome" else to_csv(trace)
     try:
-        click.echo(write_atomic(output, data.encode()))
+        announce(write_atomic(output, data.encode()))
     except OSError as exc:
         raise RuntimeFailure(f"{output}: cannot write export ({exc.strerror})") from None
 

@@ -28,11 +28,12 @@ from loiter.cli.options import (
 )
 from loiter.cli.outputs import (
     after_saving,
-    distinct,
+    check_outputs,
     ensure_writable,
     make_console,
     print_book_log,
     print_json,
+    ready_to_write,
     save_partial,
     save_trace,
     write_animation,
@@ -157,7 +158,7 @@ def run(
     trace_path = trace_path or chart_path.with_suffix(".json")
     gif = chart_path.with_suffix(".gif") if animate else None
     mp4 = chart_path.with_suffix(".mp4") if animate else None
-    distinct(
+    check_outputs(
         **{"--trace": trace_path, "the chart": chart_path, "the animation": gif, "its MP4": mp4}
     )
     exp = experiment(
@@ -178,8 +179,9 @@ def run(
         else faults(chosen, strategy, executor, fail_at, error_rate, seed, crash_at),
         scheduler=scheduler,
     )
-    for folder in {chart_path.parent, trace_path.parent, *([flags.downloads] if flags else [])}:
-        ensure_writable(folder)  # after every option is checked: a typo creates nothing
+    ready_to_write(trace_path, chart_path, gif)  # after every option is checked: a typo
+    if flags:  # creates nothing
+        ensure_writable(flags.downloads)
 
     from loiter.execute.runner import RunStopped, pool_broke, run_experiment
     from loiter.render.terminal.tables import Summaries, fidelity_table, task_table
@@ -441,7 +443,7 @@ def predict(
     chosen = choose_scenarios(durations, scenarios, seed)
     chart_path = out_dir / f"predict-{executor}-{workers}w.{fmt}"
     trace_path = trace_path or chart_path.with_suffix(".json")
-    distinct(**{"--trace": trace_path, "the chart": chart_path})
+    check_outputs(**{"--trace": trace_path, "the chart": chart_path})
     exp = experiment(
         chosen,
         strategy,
@@ -452,8 +454,7 @@ def predict(
         buffersize=buffersize,
         consumer_delay=consumer_delay,
     )
-    for folder in {chart_path.parent, trace_path.parent}:
-        ensure_writable(folder)
+    ready_to_write(trace_path, chart_path)
     from loiter.analyze.predict import predict_trace
 
     trace = predict_trace(

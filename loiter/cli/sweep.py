@@ -21,10 +21,10 @@ from loiter.cli.options import (
     workload_option,
 )
 from loiter.cli.outputs import (
-    distinct,
-    ensure_writable,
+    check_outputs,
     make_console,
     print_json,
+    ready_to_write,
     save_partial,
     write_outputs,
 )
@@ -96,9 +96,8 @@ def sweep(
     stem = f"sweep-{name}-{workers[0]}-{workers[-1]}w"
     chart_path = out_dir / f"{stem}.{fmt}"
     trace_path = trace_path or chart_path.with_suffix(".json")
-    distinct(**{"--trace": trace_path, "the chart": chart_path})
-    for folder in {chart_path.parent, trace_path.parent}:
-        ensure_writable(folder)  # after every option is checked: a typo creates nothing
+    check_outputs(**{"--trace": trace_path, "the chart": chart_path})
+    ready_to_write(trace_path, chart_path)  # after every option is checked: a typo creates nothing
     grid = Sweep(chosen, workers, executor, strategy, workload, unit, repeat, fn)
     bar = None if quiet or as_json else make_console(no_color, stderr=True)
     try:

@@ -22,7 +22,7 @@ import click
 
 from loiter.cli.errors import RuntimeFailure
 from loiter.cli.options import ChartOptions, chart_options, output_options
-from loiter.cli.outputs import ensure_writable, save_chart
+from loiter.cli.outputs import check_outputs, ready_to_write, save_chart
 
 # The chart draws this many runs at most, the ones that held results longest first.
 MAX_PANELS = 12
@@ -67,8 +67,9 @@ def trace_command(
     name = module.replace(".", "-") if module else Path(target).stem
     trace_path = trace_path or out_dir / f"trace-{name}.json"
     chart_path = out_dir / f"trace-{name}.{fmt}"
-    for folder in {trace_path.parent, *(() if no_chart else (chart_path.parent,))}:
-        ensure_writable(folder)
+    drawn_to = None if no_chart else chart_path
+    check_outputs(**{"--trace": trace_path, "the chart": drawn_to})
+    ready_to_write(trace_path, drawn_to)
 
     from loiter.record.autotrace import Tracer
 

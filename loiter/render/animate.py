@@ -10,13 +10,11 @@ appear atomically.
 
 from __future__ import annotations
 
-import contextlib
+import io
 import math
 import os
 import shutil
 import subprocess
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from matplotlib.font_manager import findfont
 from matplotlib.patches import Rectangle
 from PIL import Image, ImageDraw, ImageFont
 
+from loiter.model.atomic import in_place, replacing, write_atomic
 from loiter.model.trace import Run, Trace
 from loiter.render.gantt import Panel, build
 from loiter.render.styles import Style, get_style
@@ -184,13 +183,14 @@ def animate(
     frames = [replay.frame(t, last=t >= end) for t in times]
     # The last frame holds: the finished chart stays up before the loop restarts.
     durations = [round(1000 / fps)] * (len(frames) - 1) + [round(HOLD_SECONDS * 1000)]
-    with _atomic(target) as tmp:
-        frames[0].save(
-            tmp, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0
-        )
+    gif = io.BytesIO()
+    frames[0].save(
+        gif, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0
+    )
+    write_atomic(target, gif.getvalue())
     written = [target]
     ffmpeg = shutil.which("ffmpeg")
-    if ffmpeg:
+    if ffmpeg and not in_place(target):  # a GIF sent to a device cannot be read back
         written.append(_to_mp4(ffmpeg, target))
     return written
 
@@ -198,10 +198,11 @@ def animate(
 def _to_mp4(ffmpeg: str, gif: Path) -> Path:
     """The GIF re-encoded as H.264 (even dimensions, as the codec needs), for slides."""
     mp4 = gif.with_suffix(".mp4")
-    with _atomic(mp4) as tmp:
+    with replacing(mp4) as tmp:
         subprocess.run(
-            [ffmpeg, "-y", "-loglevel", "error", "-i", str(gif), "-movflags", "+faststart",
-             "-pix_fmt", "yuv420p", "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", str(tmp)],
+            [ffmpeg, "-y", "-loglevel", "error", "-i", str(gif), "-f", "mp4",
+             "-movflags", "+faststart", "-pix_fmt", "yuv420p",
+             "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", str(tmp)],
             check=True, stdin=subprocess.DEVNULL, capture_output=True,
         )  # fmt: skip
     return mp4
@@ -220,24 +221,3 @@ def _palette(pixels: np.ndarray) -> Image.Image:
     palette = Image.new("P", (1, 1))
     palette.putpalette(np.pad(top, ((0, 256 - len(top)), (0, 0))).ravel().tolist())
     return palette
-
-
-@contextlib.contextmanager
-def _atomic(target: Path) -> Iterator[Path]:
-    """A temp path beside ``target`` (same suffix, for the writer) renamed over it on success."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a chart is not
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
