@@ -57,6 +57,7 @@ class Recording:
         self._room = 0  # length of the pre-grown columns
         # The caller's waits, flat: ask, got, index of the task that ended the wait, ...
         self.blocked = array("q")
+        self.withdrawn: set[int] = set()  # reserved, but the executor refused the submit
 
     def __len__(self) -> int:
         return len(self.submitted)
@@ -107,6 +108,12 @@ class Recording:
         self.submitted.extend([submitted] * n)
         return range(first, first + n)
 
+    def withdraw(self, indices: int | range) -> None:
+        """The executor raised instead of taking these tasks (e.g. after shutdown): none ran."""
+        for index in [indices] if isinstance(indices, int) else indices:
+            self.withdrawn.add(index)
+            self.futures[index] = None
+
     def delivered(self, index: int, value: Any, got: int) -> None:
         """The caller has the value; drop the future so results do not pile up."""
         self.delivered_ns[index] = got
@@ -145,13 +152,20 @@ class Recording:
     def freeze(self, **meta: Any) -> Run:
         """Relative seconds, outcomes and JSON-able values; called once, after shutdown."""
         origin = self.origin
-        tasks = [self._task(index, origin) for index in range(len(self))]
+        kept = [i for i in range(len(self)) if i not in self.withdrawn]
+        renumber = {old: new for new, old in enumerate(kept)} if self.withdrawn else None
+        tasks = [self._task(index, origin) for index in kept]
+        if renumber:
+            for task in tasks:
+                task.index = renumber[task.index]
         flat = self.blocked
         blocked = [
             Blocked(
                 (flat[k] - origin) / 1e9,
                 (flat[k + 1] - origin) / 1e9,
-                None if flat[k + 2] == NO_TASK else flat[k + 2],
+                None
+                if flat[k + 2] == NO_TASK
+                else (renumber[flat[k + 2]] if renumber else flat[k + 2]),
             )
             for k in range(0, len(flat), 3)
         ]

@@ -110,13 +110,16 @@ class _Submitter(cf.Executor):
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
         rec = self._recording
-        if self._chunked:
-            indices = rec.reserve(args[0])
+        indices = rec.reserve(args[0]) if self._chunked else rec.reserve_one(args)
+        try:
             future = self._inner.submit(fn, *args, **kwargs)
+        except BaseException:
+            rec.withdraw(indices)
+            raise
+        if isinstance(indices, range):
             rec.futures[indices.start : indices.stop] = [future] * len(indices)
-            return future
-        index = rec.reserve_one(args)
-        rec.futures[index] = future = self._inner.submit(fn, *args, **kwargs)
+        else:
+            rec.futures[indices] = future
         return future
 
 
@@ -138,10 +141,14 @@ class TracedExecutor(cf.Executor):
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> TracedFuture:
         rec = self.recording
         index = rec.reserve_one(args)
+        try:
+            inner = self.inner.submit(
+                TimedCall(partial(fn, **kwargs) if kwargs else fn, rec.pid), *args
+            )
+        except BaseException:  # e.g. after shutdown: the pool took no task
+            rec.withdraw(index)
+            raise
         outer = TracedFuture(rec, index)
-        inner = self.inner.submit(
-            TimedCall(partial(fn, **kwargs) if kwargs else fn, rec.pid), *args
-        )
         rec.futures[index] = inner
         inner.add_done_callback(outer._relay)
         return outer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import gc
 import weakref
+from collections.abc import Callable
 
 import pytest
 
@@ -60,3 +61,38 @@ def test_the_record_keeps_no_argument_and_no_traceback() -> None:
         assert ref() is None  # the argument is described, not kept
     (task,) = ex.trace.runs[0].tasks
     assert (task.outcome, task.error, task.arg) == ("error", "LookupError: mine", "<Big>")
+
+
+@pytest.mark.parametrize("pool", [cf.ThreadPoolExecutor, cf.ProcessPoolExecutor])
+def test_a_submit_the_pool_refused_after_shutdown_is_no_task(
+    pool: Callable[[int], cf.Executor],
+) -> None:
+    ex = loiter.traced(pool(1))
+    assert ex.submit(abs, -1).result() == 1
+    ex.inner.shutdown()
+    for refused in (lambda: ex.submit(abs, -2), lambda: list(ex.map(abs, [-3, -4]))):
+        with pytest.raises(RuntimeError, match="shutdown"):
+            refused()
+    run = ex.freeze()
+    assert [(t.index, t.arg, t.outcome, t.result) for t in run.tasks] == [(0, -1, "ok", 1)]
+
+
+def test_tasks_after_a_refused_submit_keep_their_waits() -> None:
+    """A refusal in the middle renumbers the later tasks, and their waits with them."""
+    inner = cf.ThreadPoolExecutor(1)
+    ex = loiter.traced(inner)
+    first = ex.submit(abs, -1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(inner, "submit", refuse)
+        with pytest.raises(RuntimeError, match="full"):
+            ex.submit(abs, -2)
+    last = ex.submit(abs, -3)
+    assert (first.result(), last.result()) == (1, 3)
+    ex.shutdown()
+    run = ex.trace.runs[0]
+    assert [(t.index, t.arg) for t in run.tasks] == [(0, -1), (1, -3)]
+    assert {b.index for b in run.caller_blocked} <= {0, 1}
+
+
+def refuse(*args: object, **kwargs: object) -> cf.Future[object]:
+    raise RuntimeError("full")
