@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from helpers.browser import CHROMIUM_ARGS
+from helpers.browser import CHROMIUM_ARGS, wait_until
 from helpers.fixtures import many_tasks
 
 from loiter.model.trace import Trace
@@ -61,9 +61,7 @@ def browser_figures(path: Path) -> tuple[float, float] | None:
         for _ in range(10):
             frame = page.evaluate("document.querySelector('canvas').dataset.drawn")
             page.mouse.wheel(0, -250)
-            page.wait_for_function(
-                f"document.querySelector('canvas').dataset.drawn !== '{frame}'", timeout=10_000
-            )
+            wait_until(page, f"document.querySelector('canvas').dataset.drawn !== '{frame}'")
             redraws.append(page.evaluate(REDRAW_MS))
         browser.close()
     return paint, statistics.median(redraws)

@@ -55,6 +55,7 @@ class LoopPool:
         rec.futures[index] = cf.Future()  # mirrors the task's outcome
         task = (spawn or asyncio.create_task)(self._timed(index, arg, pooled=True))
         self.tasks.append(task)
+        rec.submit_returned(rec.submitted[index])
         return task
 
     async def inline(self, arg: Any) -> Any:

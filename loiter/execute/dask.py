@@ -176,6 +176,7 @@ def run_dask_native(
     indices = rec.reserve(tuple((arg,) for arg in args))
     futures = pool.client.map(pool.wrap(fn), list(args), pure=False)
     rec.futures[indices.start : indices.stop] = futures
+    rec.submit_returned(rec.submitted[indices.start])
     by_key = {future.key: index for index, future in zip(indices, futures)}
     finished = as_completed(futures)
     while True:

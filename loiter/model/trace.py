@@ -90,6 +90,8 @@ class Run:
     options: dict[str, Any] = field(default_factory=dict)
     # asyncio: when the event loop itself was blocked (its measured lag), [[from, to], ...]
     loop_blocked: list[tuple[float, float]] = field(default_factory=list)
+    # When the caller was submitting, [[from, to], ...]: back-to-back submits are one span
+    caller_submitting: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -178,6 +180,14 @@ class Summary:
     utilisation: float | None  # busy worker time / (workers * makespan)
     caller_blocked: float
     outcomes: dict[str, int]
+    # The part of total_held the caller spent still submitting (neither stall nor backlog).
+    held_submitting: float = 0.0
+    caller_submitting: float = 0.0
+
+    @property
+    def backlog(self) -> float:
+        """Held while the caller was busy with earlier results: the rest of total_held."""
+        return max(0.0, self.total_held - self.total_stall - self.held_submitting)
 
 
 # A stall shorter than this is scheduling noise (thread wake-up), not a lesson.
@@ -320,6 +330,7 @@ def summarize(run: Run, stalls: Sequence[Stall] | None = None) -> Summary:
     makespan = max(ends) if ends else None
     busy = sum(t.ran or 0.0 for t in tasks)
     seconds = [s.seconds for s in (ordering_stalls(run) if stalls is None else stalls)]
+    held_submitting = _held_submitting(run, seconds)
     stalled = [s for s in seconds if s > STALL_EPSILON]
     outcomes = {name: 0 for name in OUTCOMES}
     for t in tasks:
@@ -334,4 +345,33 @@ def summarize(run: Run, stalls: Sequence[Stall] | None = None) -> Summary:
         utilisation=busy / (run.workers * makespan) if makespan else None,
         caller_blocked=sum(b.got - b.ask for b in run.caller_blocked),
         outcomes={k: v for k, v in outcomes.items() if v},
+        held_submitting=held_submitting,
+        caller_submitting=sum(b - a for a, b in run.caller_submitting),
     )
+
+
+def _held_submitting(run: Run, stalls: Sequence[float]) -> float:
+    """Held time that overlaps the caller's submitting: per task, what its stall leaves.
+
+    Submitting spans are disjoint and in time order, so a prefix sum and two
+    bisections give each task's overlap: O(n log n) like the stalls.
+    """
+    spans = sorted(run.caller_submitting)
+    if not spans:
+        return 0.0
+    starts = [a for a, _ in spans]
+    ends = [b for _, b in spans]
+    total = [0.0, *itertools.accumulate(b - a for a, b in spans)]
+
+    def covered(t: float) -> float:
+        """Submitting time from the origin up to ``t``."""
+        k = bisect.bisect_right(starts, t)
+        return total[k] - max(0.0, ends[k - 1] - t) if k else 0.0
+
+    out = 0.0
+    for task, stall in zip(run.tasks, stalls, strict=True):
+        if task.finished is None or task.delivered is None or task.delivered <= task.finished:
+            continue
+        overlap = covered(task.delivered) - covered(task.finished)
+        out += max(0.0, min(overlap, task.delivered - task.finished - stall))
+    return out

@@ -94,6 +94,16 @@ def _problems(run: Run) -> Iterator[str]:
                 yield f"caller_blocked[{k}] {name} must be within ±{MAX_SECONDS:g} s, got {value!r}"
         if wait.got < wait.ask - ORDER_SLACK:
             yield f"caller_blocked[{k}] got ({wait.got!r}) is before its ask ({wait.ask!r})"
+    yield from _span_problems("caller_submitting", run.caller_submitting)
+
+
+def _span_problems(name: str, spans: list[tuple[float, float]]) -> Iterator[str]:
+    """``[[from, to], ...]`` of the caller (or its loop): in bounds, each from <= to."""
+    for k, (start, end) in enumerate(spans):
+        if not -MAX_SECONDS <= start <= end + ORDER_SLACK <= MAX_SECONDS + ORDER_SLACK:
+            yield (
+                f"{name}[{k}] must run forwards within ±{MAX_SECONDS:g} s, got [{start!r}, {end!r}]"
+            )
 
 
 def _plain(task: Task, slack: float, timed: bool, unit: float) -> bool:

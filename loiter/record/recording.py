@@ -58,6 +58,10 @@ class Recording:
         # The caller's waits, flat: ask, got, index of the task that ended the wait, ...
         self.blocked = array("q")
         self.withdrawn: set[int] = set()  # reserved, but the executor refused the submit
+        # The caller submitting, flat: from, to, from, to... Back-to-back submits (no wait
+        # nor delivery between them) extend one span, so map's submit-all is one entry.
+        self.submitting = array("q")
+        self.extending = False  # the caller's last act was a submit
 
     def __len__(self) -> int:
         return len(self.submitted)
@@ -74,6 +78,7 @@ class Recording:
         no task ended, e.g. a timeout.
         """
         self.blocked.extend((ask, got, NO_TASK if index is None else index))
+        self.extending = False
 
     def _grow(self, need: int) -> None:
         """Make room in the columns filled after submission for ``need`` tasks."""
@@ -108,6 +113,15 @@ class Recording:
         self.submitted.extend([submitted] * n)
         return range(first, first + n)
 
+    def submit_returned(self, since: int) -> None:
+        """The executor took a submit begun at ``since``: the caller's submitting span grows."""
+        end = now()
+        if self.extending:
+            self.submitting[-1] = end
+        else:
+            self.submitting.extend((since, end))
+            self.extending = True
+
     def withdraw(self, indices: int | range) -> None:
         """The executor raised instead of taking these tasks (e.g. after shutdown): none ran."""
         for index in [indices] if isinstance(indices, int) else indices:
@@ -119,6 +133,7 @@ class Recording:
         self.delivered_ns[index] = got
         self.results[index] = value if type(value) in _PLAIN else jsonable(value)
         self.futures[index] = None
+        self.extending = False
 
     def deliver(self, index: int, pack: tuple[Any, int, int, str], got: int) -> None:
         """The caller has a worker's ``(value, started, finished, worker)`` pack."""
@@ -127,6 +142,7 @@ class Recording:
 
     def fail(self, index: int, exc: BaseException, got: int) -> None:
         """The caller got an exception instead of this task's value."""
+        self.extending = False
         self.raised[index] = GAVE_UP if gave_up(exc) else describe(exc)
         timings = getattr(exc, TIMINGS_ATTR, None)
         if timings:
@@ -169,7 +185,18 @@ class Recording:
             )
             for k in range(0, len(flat), 3)
         ]
-        return Run(tasks=tasks, caller_blocked=blocked, wall_origin=self.wall_origin, **meta)
+        spans = self.submitting
+        submitting = [
+            ((spans[k] - origin) / 1e9, (spans[k + 1] - origin) / 1e9)
+            for k in range(0, len(spans), 2)
+        ]
+        return Run(
+            tasks=tasks,
+            caller_blocked=blocked,
+            caller_submitting=submitting,
+            wall_origin=self.wall_origin,
+            **meta,
+        )
 
     def _task(self, index: int, origin: int) -> Task:
         outcome, error = self._settle(index)

@@ -118,8 +118,10 @@ class _Submitter(cf.Executor):
             raise
         if isinstance(indices, range):
             rec.futures[indices.start : indices.stop] = [future] * len(indices)
+            rec.submit_returned(rec.submitted[indices.start])
         else:
             rec.futures[indices] = future
+            rec.submit_returned(rec.submitted[indices])
         return future
 
 
@@ -150,6 +152,7 @@ class TracedExecutor(cf.Executor):
             raise
         outer = TracedFuture(rec, index)
         rec.futures[index] = inner
+        rec.submit_returned(rec.submitted[index])
         inner.add_done_callback(outer._relay)
         return outer
 
@@ -227,6 +230,7 @@ class TracedExecutor(cf.Executor):
                 results[index] = box[0] if type(box[0]) in plain else jsonable(box[0])
                 futures[index] = None  # so results do not pile up
                 waited((ask, got, index))
+                rec.extending = False
                 index += 1
                 yield box.pop()
                 ask = got = now()

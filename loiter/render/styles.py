@@ -33,6 +33,7 @@ class Style:
     stall: str = "#D55E00"
     caller: tuple[str, str] = ("#4D4D4D", "#8C8C8C")  # alternating, so waits stay distinct
     caller_text: str = "white"
+    submitting: str = "#C8C8DC"  # the caller submitting, and results held meanwhile (dotted)
     marker: str = "black"
     ideal: str = "#444444"
     scale: float = 1.0

@@ -59,9 +59,11 @@ def verdict(run: Run, summary: Summary | None = None) -> str:
     if s.stalled_tasks:
         n = s.stalled_tasks
         parts.append(f"{n} result{'s' if n != 1 else ''} held {seconds(s.total_stall)} in total")
-    backlog = s.total_held - s.total_stall
-    if backlog > STALL_EPSILON * max(1, len(run.tasks)):
-        parts.append(f"{seconds(backlog)} held while the caller was busy")
+    noise = STALL_EPSILON * max(1, len(run.tasks))
+    if s.held_submitting > noise:
+        parts.append(f"{seconds(s.held_submitting)} held while the caller was still submitting")
+    if s.backlog > noise:
+        parts.append(f"{seconds(s.backlog)} held while the caller was busy")
     if run.loop_blocked:
         blocked = sum(b - a for a, b in run.loop_blocked)
         parts.append(f"the event loop was blocked {seconds(blocked)}")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.browser import CHROMIUM, CHROMIUM_ARGS
+from helpers.browser import CHROMIUM, CHROMIUM_ARGS, wait_until
 from helpers.fixtures import many_tasks, sample_trace
 from helpers.hostile import IMG, SCRIPT, hostile_trace
 
@@ -169,7 +169,7 @@ def test_wheel_zooms_and_drag_pans_every_panel_together_and_reset_restores(open_
     at = locate(o, 1, 0)
     o.page.mouse.move(at["x"], at["y"])
     o.page.mouse.wheel(0, -400)
-    o.page.wait_for_function(f"document.querySelector('canvas').dataset.view !== '{before[0]}'")
+    wait_until(o.page, f"document.querySelector('canvas').dataset.view !== '{before[0]}'")
     zoomed = views(o)
     assert len(set(zoomed)) == 1  # all panels share the one range
     t0, t1 = map(float, zoomed[0].split())
@@ -180,12 +180,12 @@ def test_wheel_zooms_and_drag_pans_every_panel_together_and_reset_restores(open_
     o.page.mouse.down()
     o.page.mouse.move(at["x"] + 200, at["y"], steps=5)
     o.page.mouse.up()
-    o.page.wait_for_function(f"document.querySelector('canvas').dataset.view !== '{zoomed[0]}'")
+    wait_until(o.page, f"document.querySelector('canvas').dataset.view !== '{zoomed[0]}'")
     panned = views(o)
     p0, p1 = map(float, panned[0].split())
     assert len(set(panned)) == 1 and p0 < t0 and p1 - p0 == pytest.approx(t1 - t0)
     o.page.click("#reset")
-    o.page.wait_for_function(f"document.querySelector('canvas').dataset.view === '{before[0]}'")
+    wait_until(o.page, f"document.querySelector('canvas').dataset.view === '{before[0]}'")
     assert views(o) == before
 
 
@@ -194,7 +194,7 @@ def test_clicking_a_task_highlights_what_it_held_back(open_report):
     o = open_report(trace)
     at = locate(o, 0, 0)
     o.page.mouse.click(at["x"], at["y"])
-    o.page.wait_for_function("document.querySelector('canvas').dataset.highlight !== undefined")
+    wait_until(o.page, "document.querySelector('canvas').dataset.highlight !== undefined")
     held = [
         t.index for t, s in zip(trace.runs[0].tasks, trace.runs[0].stalls()) if s.blocked_on == 0
     ]
@@ -209,7 +209,7 @@ def test_clicking_a_task_highlights_what_it_held_back(open_report):
     box = o.js("document.querySelector('canvas').getBoundingClientRect().top")
     assert pixel(o, 0, wait["x"], box + 6 + lane - 1)[:3] == hex_rgb(LIGHT.stall)
     o.page.mouse.click(at["x"], at["y"])  # a second click clears it
-    o.page.wait_for_function("document.querySelector('canvas').dataset.highlight === ''")
+    wait_until(o.page, "document.querySelector('canvas').dataset.highlight === ''")
 
 
 def test_a_hostile_trace_shows_its_strings_as_text_and_runs_nothing(open_report):

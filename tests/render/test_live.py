@@ -73,9 +73,11 @@ def test_caller_line_names_what_map_waits_for_and_what_it_holds() -> None:
     assert caller_line(ROWS, "map", done=True) == "caller: done"
 
 
-def _pane(session: str) -> str:
+def _pane(session: str, history: bool = False) -> str:
+    """What the pane shows; with ``history``, also what scrolled off its top."""
+    scrollback = ["-S", "-"] if history else []
     return subprocess.run(
-        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
+        ["tmux", "capture-pane", "-p", *scrollback, "-t", session], capture_output=True, text=True
     ).stdout
 
 
@@ -101,7 +103,9 @@ def test_live_view_on_a_real_terminal(tmp_path, executor_kind: str) -> None:
         assert "#2 2 held" in mid, mid
         assert "#0 4 running" in mid
         assert "caller: blocked in next(), waiting for #0 (running)" in mid
-        while time.monotonic() < deadline and "loiter-thread" not in (end := _pane(session)):
+        while time.monotonic() < deadline and "loiter-thread" not in (
+            end := _pane(session, history=True)
+        ):
             if f"loiter-{executor_kind}-3w.png" in end:
                 break
             time.sleep(0.1)

@@ -130,13 +130,15 @@ def test_summaries_fit_the_terminal_width_without_wrapping_numbers(width: int) -
 
 def test_narrow_summary_is_aligned_name_value_blocks() -> None:
     out = render(Summaries(Trace([slow_first_map()])), 60)
-    assert out.splitlines()[:9] == [
+    assert out.splitlines()[:11] == [
         "slow-first / map (thread, 3 workers)",
         "  makespan     4.000 s        ",
         "  1st result   4.000 s        ",
         "  stall        5.000 s        ",
         "  max stall    2.000 s        ",
         "  stalled            4        ",
+        "  backlog      0.000 s        ",
+        "  submitting   0.000 s        ",
         "  util             83%        ",
         "  caller idle  4.000 s        ",
         "  outcomes              5 ok  ",
@@ -155,6 +157,8 @@ def test_wide_summary_is_one_row_per_run() -> None:
         " 5.000 s ",
         "   2.000 s ",
         "       4 ",
+        " 0.000 s ",
+        "    0.000 s ",
         "  83% ",
         "     4.000 s ",
         " 5 ok                                      ",
@@ -175,6 +179,8 @@ def test_summary_json_has_every_per_run_number() -> None:
     assert first["total_stall"] == 5.0 and first["max_stall"] == 2.0
     assert first["stalled_tasks"] == 4 and first["caller_blocked"] == 4.0
     assert first["utilisation"] == pytest.approx(10 / 12)
+    # Held time in three parts that add up: stall, held while submitting, backlog.
+    assert (first["total_held"], first["held_submitting"], first["backlog"]) == (5.0, 0.0, 0.0)
     assert data["runs"][2]["error"] == "ValueError: bad"
     assert data["comparisons"] == comparisons(sample_trace())
 

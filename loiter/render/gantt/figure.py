@@ -294,6 +294,7 @@ def build(
             views=frozenset(resolve_lanes(lanes, len(r.tasks)) for r in runs),
             outcomes=frozenset(t.outcome for r in runs for t in r.tasks),
             loop_blocked=any(r.loop_blocked for r in runs),
+            submitting=any(r.caller_submitting for r in runs),
         )
         widest = max(text_inches(h.get_label(), st.rc()["legend.fontsize"]) for h in handles)
         fig.legend(

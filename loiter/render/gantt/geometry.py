@@ -209,8 +209,36 @@ def fates(ax: Axes, run: Run, c: Columns, rows: np.ndarray, st: Style, ms: float
             )
 
 
+def held_submitting(c: Columns, spans: Sequence[tuple[float, float]]) -> tuple[np.ndarray, ...]:
+    """(row, from, to) of each piece of held time that overlaps the caller's submitting.
+
+    Spans are disjoint and in time order: each held interval overlaps spans
+    ``lo..hi-1``, found by two binary searches, so map's one long span costs one piece per task.
+    """
+    if not spans:
+        return np.empty(0), np.empty(0), np.empty(0)
+    starts, ends = np.array(sorted(spans), dtype=float).T
+    held = np.isfinite(c.finished) & np.isfinite(c.delivered) & (c.delivered > c.finished)
+    row, lo_t, hi_t = c.row[held], c.finished[held], c.delivered[held]
+    lo = np.searchsorted(ends, lo_t, side="right")
+    hi = np.searchsorted(starts, hi_t, side="left")
+    count = np.maximum(hi - lo, 0)
+    task = np.repeat(np.arange(len(row)), count)
+    span = np.repeat(lo, count) + (
+        np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    )
+    return row[task], np.maximum(lo_t[task], starts[span]), np.minimum(hi_t[task], ends[span])
+
+
+def submitting_style(st: Style) -> dict[str, Any]:
+    """The caller submitting, on its lane and on the results held meanwhile: one look."""
+    return {"facecolor": st.submitting, "edgecolor": st.queued, "hatch": "..", "linewidth": 0}
+
+
 def caller_lane(ax: Axes, run: Run, row: float, st: Style, height: float) -> None:
     """Each wait of the caller as a bar; shades alternate so back-to-back waits stay distinct.
+
+    Under them, dotted, the spans when the caller was submitting tasks.
 
     Over them, cross-hatched, the spans when an event loop itself was blocked (nobody could
     run, not even the caller): a blocking call inside a coroutine.
@@ -229,6 +257,17 @@ def caller_lane(ax: Axes, run: Run, row: float, st: Style, height: float) -> Non
             hatch="xx",
             linewidth=0.8 * st.scale,
             zorder=3,
+        )
+    if run.caller_submitting:
+        spans = np.array(run.caller_submitting, dtype=float)
+        add_bars(
+            ax,
+            np.full(len(spans), row),
+            spans[:, 0],
+            spans[:, 1],
+            "caller-submitting",
+            height=height,
+            **submitting_style(st),
         )
     waits = [b for b in run.caller_blocked if b.got > b.ask]
     if not waits:

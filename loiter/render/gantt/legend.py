@@ -10,7 +10,7 @@ from matplotlib.patches import Patch
 
 from ...model.trace import CANCELLED, ERROR
 from ..styles import Style, get_style
-from .geometry import LOST
+from .geometry import LOST, submitting_style
 
 
 def legend_handles(
@@ -21,6 +21,7 @@ def legend_handles(
     views: frozenset[str] = frozenset({"tasks"}),
     outcomes: frozenset[str] = frozenset(),
     loop_blocked: bool = False,
+    submitting: bool = False,
 ) -> list[Any]:
     """One entry per mark on the chart, and only those there: ``views`` are the lane kinds
     drawn, ``outcomes`` the task outcomes present. Over eight workers share one entry."""
@@ -54,6 +55,10 @@ def legend_handles(
         Patch(facecolor=st.stall, label="ordering stall: done, caller waits for an earlier task"),
         Patch(facecolor=st.backlog, label="held: done, caller busy with earlier results"),
     ]
+    if submitting:
+        handles.append(
+            Patch(**submitting_style(st), label="caller submitting (and results held meanwhile)")
+        )
     if "tasks" in views:
         handles.append(marker("D", "delivered to the caller", 7, color=st.marker,
                               markeredgecolor=st.background))  # fmt: skip

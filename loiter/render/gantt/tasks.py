@@ -25,6 +25,8 @@ from .geometry import (
     axes_inches,
     caller_lane,
     fates,
+    held_submitting,
+    submitting_style,
     text_inches,
 )
 
@@ -75,6 +77,8 @@ def draw_tasks(k: Canvas, ideal: Sequence[IdealLike] | None) -> Panel:
         facecolor=st.backlog,
         edgecolor="none",
     )
+    py, p0, p1 = held_submitting(c, run.caller_submitting)
+    add_bars(ax, py, p0, p1, "held-submitting", height=held_h, **submitting_style(st))
     pieces = [(row, lo, hi) for row, s in zip(c.row, stalls) for lo, hi in s.intervals]
     if pieces:
         sy, s0, s1 = (np.array(p, dtype=float) for p in zip(*pieces))

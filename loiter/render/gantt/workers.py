@@ -12,8 +12,10 @@ from .geometry import (
     caller_lane,
     count_curve,
     fates,
+    held_submitting,
     lighter,
     rank_within,
+    submitting_style,
 )
 
 
@@ -57,6 +59,10 @@ def draw_workers(k: Canvas) -> Panel:
     )
     held_row = lanes + 1.0
     held_peak = count_curve(ax, c.finished, c.delivered, held_row, h, "held", facecolor=st.backlog)
+    _, p0, p1 = held_submitting(c, run.caller_submitting)
+    if len(p0):
+        style = submitting_style(st)
+        count_curve(ax, p0, p1, held_row, h, "held-submitting", peak=held_peak, **style)
     pieces = [(lo, hi) for s in stalls for lo, hi in s.intervals]
     if pieces:
         s0, s1 = (np.array(p, dtype=float) for p in zip(*pieces))

@@ -23,6 +23,8 @@ _SUMMARY_COLUMNS: tuple[tuple[str, JustifyMethod, Callable[[Run, Summary], str]]
     ("stall", "right", lambda r, s: _stall(s, seconds(s.total_stall, 3, unit=" s"))),
     ("max stall", "right", lambda r, s: _stall(s, seconds(s.max_stall, 3, unit=" s"))),
     ("stalled", "right", lambda r, s: _stall(s, str(s.stalled_tasks))),
+    ("backlog", "right", lambda r, s: seconds(s.backlog, 3, unit=" s")),
+    ("submitting", "right", lambda r, s: seconds(s.held_submitting, 3, unit=" s")),
     ("util", "right", lambda r, s: percent(s.utilisation)),
     ("caller idle", "right", lambda r, s: seconds(s.caller_blocked, 3, unit=" s")),
     ("outcomes", "left", lambda r, s: ", ".join(f"{n} {k}" for k, n in s.outcomes.items())),
@@ -103,7 +105,8 @@ def summary_json(trace: Trace) -> dict[str, Any]:
             "workers": run.workers,
             "unit": run.unit,
             "error": run.error,
-            **asdict(run.summary()),
+            **asdict(summary := run.summary()),
+            "backlog": summary.backlog,
         }
         for run in trace
     ]
