@@ -7,7 +7,10 @@ once, in :meth:`Recording.freeze`.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
+import operator
 import os
 import time
 from array import array
@@ -16,7 +19,7 @@ from concurrent.futures import TimeoutError as FuturesTimeout
 from typing import Any
 
 from ..model.trace import CANCELLED, ERROR, OK, TIMED_OUT, UNDELIVERED, Blocked, Run, Task
-from .worker import TIMINGS_ATTR, Timing, describe, now
+from .worker import TIMINGS_ATTR, ChunkTimings, Timing, chunk_timing, chunk_timings, describe, now
 
 # ``Recording.blocked`` entry for a wait no task ended (a timeout).
 NO_TASK = -1
@@ -57,6 +60,10 @@ class Recording:
         self._room = 0  # length of the pre-grown columns
         # The caller's waits, flat: ask, got, index of the task that ended the wait, ...
         self.blocked = array("q")
+        # Each chunk a process pool's map delivered: (its first task, what its worker sent).
+        # Filed into the per-task columns at freeze, so during the run a chunk costs one
+        # entry, not a tuple and a wait per task (:meth:`file_chunks`).
+        self.chunks: list[tuple[int, ChunkTimings]] = []
 
     def __len__(self) -> int:
         return len(self.submitted)
@@ -81,8 +88,9 @@ class Recording:
         self.futures.extend(nones)
         self.timings.extend(nones)
         self.results.extend(nones)
-        self.pos.extend([0] * more)
-        self.delivered_ns.extend([UNSET] * more)
+        # Repeated arrays and zero bytes: no Python int converted per entry.
+        self.pos.frombytes(bytes(self.pos.itemsize * more))
+        self.delivered_ns.extend(array("q", [UNSET]) * more)
         self._room += more
 
     def reserve_one(self, args: tuple[Any, ...]) -> int:
@@ -102,9 +110,15 @@ class Recording:
         first, n = len(self.args), len(calls)
         if first + n > self._room:
             self._grow(first + n)
-        self.pos[first : first + n] = array("q", range(n))
-        self.args.extend(map(jsonable_arg, calls))
-        self.submitted.extend([submitted] * n)
+        self.pos[first : first + n] = _positions(n)
+        firsts = list(map(_first, calls))  # map's calls over one iterable: 1-tuples
+        if _PLAIN.issuperset(map(type, firsts)) and set(map(len, calls)) == {1}:
+            self.args.extend(firsts)  # checked and copied in C: no Python step per task
+        else:
+            self.args.extend(
+                [c[0] if len(c) == 1 and type(c[0]) in _PLAIN else jsonable_arg(c) for c in calls]
+            )
+        self.submitted.extend(array("q", [submitted]) * n)
         return range(first, first + n)
 
     def delivered(self, index: int, value: Any, got: int) -> None:
@@ -136,8 +150,9 @@ class Recording:
         pos = self.pos[index]
         exc = future.exception()
         if exc is None:
-            packs = future.result()
-            pack = packs[pos] if isinstance(packs, list) else packs
+            pack = future.result()
+            if len(pack) == 3:  # a chunk's ChunkTimings
+                return chunk_timing(pack, pos), None
             return pack[1:], None
         timings = getattr(exc, TIMINGS_ATTR, None)
         return (timings[pos] if timings and pos < len(timings) else None), exc
@@ -145,6 +160,7 @@ class Recording:
     def freeze(self, **meta: Any) -> Run:
         """Relative seconds, outcomes and JSON-able values; called once, after shutdown."""
         origin = self.origin
+        self.file_chunks()
         tasks = [self._task(index, origin) for index in range(len(self))]
         flat = self.blocked
         blocked = [
@@ -156,6 +172,31 @@ class Recording:
             for k in range(0, len(flat), 3)
         ]
         return Run(tasks=tasks, caller_blocked=blocked, wall_origin=self.wall_origin, **meta)
+
+    def file_chunks(self) -> None:
+        """Each delivered chunk's timings into ``timings``, and the waits of its later tasks.
+
+        Those tasks came with the first, so each wait is zero-length: the
+        caller asked and had the value at once (``delivered_ns``). They are
+        kept because the gaps between waits are the caller's own time per
+        result. Then all waits are put back in the order they began.
+        """
+        if not self.chunks:
+            return
+        delivered, timings, waits = self.delivered_ns, self.timings, []
+        for first, chunk in self.chunks:
+            end = first + len(chunk[1]) // 16  # two 8-byte stamps per call
+            timings[first:end] = chunk_timings(chunk)
+            waits += [
+                (got, got, index)
+                for index in range(first + 1, end)
+                if (got := delivered[index]) != UNSET
+            ]
+        self.chunks = []
+        flat = self.blocked
+        waits += zip(flat[0::3], flat[1::3], flat[2::3])
+        waits.sort()
+        self.blocked = array("q", itertools.chain.from_iterable(waits))
 
     def _task(self, index: int, origin: int) -> Task:
         outcome, error = self._settle(index)
@@ -202,6 +243,14 @@ class Recording:
 
 
 _NO_TIMING = (None, None, None)
+_first = operator.itemgetter(0)
+
+
+@functools.cache
+def _positions(n: int) -> array[int]:
+    """0, 1, ... n-1: the positions in a chunk of ``n``, built once per chunk size."""
+    return array("q", range(n))
+
 
 # ``Recording.raised`` of a task the caller stopped waiting for (compared by identity).
 GAVE_UP = "TimeoutError: the caller stopped waiting"
