@@ -8,7 +8,6 @@ once, in :meth:`Recording.freeze`.
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import operator
 import os
@@ -179,24 +178,31 @@ class Recording:
         Those tasks came with the first, so each wait is zero-length: the
         caller asked and had the value at once (``delivered_ns``). They are
         kept because the gaps between waits are the caller's own time per
-        result. Then all waits are put back in the order they began.
+        result, and filed right after the wait for the chunk's first task,
+        where they happened: slices of arrays, no object per task.
         """
         if not self.chunks:
             return
-        delivered, timings, waits = self.delivered_ns, self.timings, []
+        delivered, timings = self.delivered_ns, self.timings
+        ends: dict[int, int] = {}  # first task of each chunk: its end
         for first, chunk in self.chunks:
-            end = first + len(chunk[1]) // 16  # two 8-byte stamps per call
+            ends[first] = end = first + len(chunk[1]) // 16  # two 8-byte stamps per call
             timings[first:end] = chunk_timings(chunk)
-            waits += [
-                (got, got, index)
-                for index in range(first + 1, end)
-                if (got := delivered[index]) != UNSET
-            ]
         self.chunks = []
-        flat = self.blocked
-        waits += zip(flat[0::3], flat[1::3], flat[2::3])
-        waits.sort()
-        self.blocked = array("q", itertools.chain.from_iterable(waits))
+        flat, waits = self.blocked, array("q")
+        for k in range(0, len(flat), 3):
+            waits.extend(flat[k : k + 3])
+            task = flat[k + 2]
+            end = ends.pop(task, 0)  # nonzero: this wait ended with a chunk's first task
+            if end:
+                got = delivered[task + 1 : end]
+                if UNSET in got:  # the caller left inside the chunk
+                    del got[got.index(UNSET) :]
+                later = array("q", bytes(24 * len(got)))
+                later[0::3] = later[1::3] = got
+                later[2::3] = array("q", range(task + 1, task + 1 + len(got)))
+                waits.extend(later)
+        self.blocked = waits
 
     def _task(self, index: int, origin: int) -> Task:
         outcome, error = self._settle(index)
