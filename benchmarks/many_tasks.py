@@ -94,7 +94,7 @@ def measure(tasks: int = TASKS) -> list[Result]:
         traced = run([str(PROGRAM), str(tasks), "traced"])
         saved = next(Path(out).glob("*.json"), None)
         load_s, save_s = save_load(saved) if saved else (inf, inf)
-        size = saved.stat().st_size if saved else 0
+        size = saved.stat().st_size if saved else inf  # no file: a missed target, not 0 B
     if None in raws or untraced is None:
         raise RuntimeError("the raw bounded loop failed: the benchmark itself is broken")
     raw = min((m for m in raws if m is not None), key=lambda m: m.seconds)
