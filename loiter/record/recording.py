@@ -8,6 +8,7 @@ once, in :meth:`Recording.freeze`.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import operator
 import os
@@ -48,7 +49,7 @@ class Recording:
         self.wall_origin = time.time()
         self.args: list[Any] = []  # a bounded description per task: the arguments may be freed
         self.pos = array("q")  # position inside the chunk its future carries
-        self.futures: list[Future[Any] | None] = []  # dropped on delivery
+        self.futures: list[Future[Any] | None] = []  # dropped on delivery (chunks: at freeze)
         self.timings: list[Timing | None] = []
         self.results: list[Any] = []
         # What the caller got instead of a value, described: the exception (and the
@@ -196,8 +197,10 @@ class Recording:
             end = ends.pop(task, 0)  # nonzero: this wait ended with a chunk's first task
             if end:
                 got = delivered[task + 1 : end]
-                if UNSET in got:  # the caller left inside the chunk
+                if UNSET in got:  # the caller left inside the chunk: its future tells the rest
                     del got[got.index(UNSET) :]
+                else:  # all delivered: the future is done with
+                    self.futures[task:end] = itertools.repeat(None, end - task)
                 later = array("q", bytes(24 * len(got)))
                 later[0::3] = later[1::3] = got
                 later[2::3] = array("q", range(task + 1, task + 1 + len(got)))

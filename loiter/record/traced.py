@@ -231,10 +231,10 @@ class TracedExecutor(cf.Executor):
         A chunk arrives whole, so only its first task can keep the caller
         waiting. The chunk is kept as the worker sent it (timings as raw bytes)
         and filed per task at freeze (``Recording.file_chunks``); its future
-        stays, as it holds nothing the caller has not taken. Each task costs
+        stays until then (a live view reads the timings from it) and holds
+        nothing the caller has not taken: the values are popped. Each task costs
         one clock read: the moment the caller asked for it is the moment it had
-        it. Values are popped as they go, so none stays referenced here, as in
-        CPython's map.
+        it. As in CPython's map, no value stays referenced here once yielded.
         """
         rec = self.recording
         delivered, results, chunks = rec.delivered_ns, rec.results, rec.chunks.append

@@ -160,8 +160,12 @@ def test_chunked_map_files_every_task_and_one_ask_per_result_when_left_early() -
         traced = TracedExecutor(pool)
         results = traced.map(abs, range(-9, 1), chunksize=4)
         got = [next(results) for _ in range(6)]
+        # What a live view reads before the freeze: each task's timings, from its chunk.
+        live = [traced.recording.future_timing(i)[0] for i in range(6)]
         results.close()
     run = traced.freeze()
+    origin = traced.recording.origin
+    assert [(t[0] - origin) / 1e9 for t in live] == [t.started for t in run.tasks[:6]]
     tasks = run.tasks
     assert got == [9, 8, 7, 6, 5, 4]
     assert [t.result for t in tasks[:6]] == got
