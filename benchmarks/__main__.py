@@ -127,7 +127,7 @@ def show(result: Result) -> str:
         else (f"{result.measured:.3g} {result.unit}")
     )
     target = f"<= {result.target:g}{result.unit if result.unit == 'x' else ' ' + result.unit}"
-    verdict = "met" if result.met else "MISSED"
+    verdict = "PASS" if result.met else "FAIL"
     return f"{result.name:<48} {value:>12} {target:>14}  {verdict:<7} {result.detail}"
 
 

@@ -83,7 +83,7 @@ def main() -> None:
     for label, pool_cls, chunksize, target, scale in CASES:
         raw, traced, freeze = measure(pool_cls, chunksize, args.tasks * scale, args.repeat)
         ratio, with_freeze = traced / raw, (traced + freeze) / raw
-        verdict = "met" if ratio <= target else "MISSED"
+        verdict = "PASS" if ratio <= target else "FAIL"
         print(
             f"{label:<12}{raw:>8.3f}{traced:>10.3f}{ratio:>6.2f}x{with_freeze:>8.2f}x"
             f"{target:>7.2f}x  {verdict}"
