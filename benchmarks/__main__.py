@@ -1,6 +1,9 @@
 """Run every benchmark, print measured figures beside their targets, write results.json.
 
-    python -m benchmarks [--quick] [--skip NAME,...] [--json benchmarks/results.json]
+    python -m benchmarks [--quick] [--full] [--skip NAME,...] [--json benchmarks/results.json]
+
+``--full`` runs the many-tasks case with 1,000,000 tasks (about 2 minutes here)
+instead of 100,000; ``LOITER_BENCH_TASKS=N`` picks any count.
 
 Each ratio is measured side by side in the same run (both sides interleaved),
 so load on a shared machine hits both alike.
@@ -27,9 +30,12 @@ def overhead(quick: bool) -> list[Result]:
 
     tasks = 5_000 if quick else 20_000
     results = []
-    for label, pool_cls, chunksize, target in CASES:
-        raw, traced, freeze = measure(pool_cls, chunksize, tasks, 3 if quick else 5)
-        detail = f"{traced:.3f} s traced (+{freeze:.3f} s freeze) vs {raw:.3f} s raw, {tasks} tasks"
+    for label, pool_cls, chunksize, target, scale in CASES:
+        raw, traced, freeze = measure(pool_cls, chunksize, tasks * scale, 3 if quick else 5)
+        detail = (
+            f"{traced:.3f} s traced (+{freeze:.3f} s freeze) vs {raw:.3f} s raw, "
+            f"{tasks * scale} tasks"
+        )
         results.append(
             Result(f"recording overhead, {label} pool", traced / raw, target, "x", detail)
         )
@@ -74,9 +80,9 @@ def rendering(quick: bool) -> list[Result]:
 
 
 def many_tasks_cli(quick: bool) -> list[Result]:
-    from .many_tasks import measure
+    from .many_tasks import TASKS, measure
 
-    return measure()
+    return measure(int(os.environ.get("LOITER_BENCH_TASKS", TASKS)))
 
 
 def html_report(quick: bool) -> list[Result]:
@@ -121,13 +127,16 @@ def show(result: Result) -> str:
         else (f"{result.measured:.3g} {result.unit}")
     )
     target = f"<= {result.target:g}{result.unit if result.unit == 'x' else ' ' + result.unit}"
-    verdict = "met" if result.met else "MISSED"
+    verdict = "PASS" if result.met else "FAIL"
     return f"{result.name:<48} {value:>12} {target:>14}  {verdict:<7} {result.detail}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke test)")
+    parser.add_argument(
+        "--full", action="store_true", help="the many-tasks case at 1,000,000 tasks (minutes)"
+    )
     parser.add_argument("--skip", default="", help=f"comma-separated: {', '.join(BENCHMARKS)}")
     parser.add_argument("--json", type=Path, default=HERE / "results.json")
     args = parser.parse_args()
@@ -137,6 +146,8 @@ def main() -> None:
         parser.error(
             f"--skip: unknown {', '.join(sorted(unknown))} (choose from {', '.join(BENCHMARKS)})"
         )
+    if args.full:
+        os.environ["LOITER_BENCH_TASKS"] = "1000000"
     sys.path.insert(0, str(HERE.parent / "tests"))
     info = machine()
     print(f"loiter-viz benchmarks: Python {info['python']}, {info['cpus']} CPUs, {info['system']}")

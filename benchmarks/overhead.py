@@ -3,7 +3,8 @@
     python benchmarks/overhead.py [--tasks 20000] [--repeat 5]
 
 Prints the best-of-N wall time of each and their ratios (targets: <= 1.15x for
-threads, <= 1.05x for processes), plus memory per recorded task. "traced" is
+threads, <= 1.05x for processes, <= 1.3x for ``map(chunksize=64)`` on processes,
+measured over 5x the tasks: a raw chunked task is ~2 us), plus memory per recorded task. "traced" is
 the run itself; "+freeze" adds turning the recording into a Trace, done once
 after the run.
 """
@@ -17,11 +18,11 @@ import tracemalloc
 
 from loiter.record.traced import TracedExecutor
 
-# (label, pool class, chunksize, target ratio)
+# (label, pool class, chunksize, target ratio, tasks as a multiple of --tasks)
 CASES = (
-    ("thread", cf.ThreadPoolExecutor, 1, 1.15),
-    ("process", cf.ProcessPoolExecutor, 1, 1.05),
-    ("process/64", cf.ProcessPoolExecutor, 64, 1.05),
+    ("thread", cf.ThreadPoolExecutor, 1, 1.15, 1),
+    ("process", cf.ProcessPoolExecutor, 1, 1.05, 1),
+    ("process/64", cf.ProcessPoolExecutor, 64, 1.3, 5),
 )
 
 
@@ -79,10 +80,10 @@ def main() -> None:
     print(f"{args.tasks} no-op tasks through map, best of {args.repeat}, 4 workers")
     header = f"{'executor':<12}{'raw s':>8}{'traced s':>10}{'ratio':>7}{'+freeze':>9}{'target':>8}"
     print(header)
-    for label, pool_cls, chunksize, target in CASES:
-        raw, traced, freeze = measure(pool_cls, chunksize, args.tasks, args.repeat)
+    for label, pool_cls, chunksize, target, scale in CASES:
+        raw, traced, freeze = measure(pool_cls, chunksize, args.tasks * scale, args.repeat)
         ratio, with_freeze = traced / raw, (traced + freeze) / raw
-        verdict = "met" if ratio <= target else "MISSED"
+        verdict = "PASS" if ratio <= target else "FAIL"
         print(
             f"{label:<12}{raw:>8.3f}{traced:>10.3f}{ratio:>6.2f}x{with_freeze:>8.2f}x"
             f"{target:>7.2f}x  {verdict}"

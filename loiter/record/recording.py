@@ -7,7 +7,10 @@ once, in :meth:`Recording.freeze`.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
+import operator
 import os
 import time
 from array import array
@@ -16,7 +19,7 @@ from concurrent.futures import TimeoutError as FuturesTimeout
 from typing import Any
 
 from ..model.trace import CANCELLED, ERROR, OK, TIMED_OUT, UNDELIVERED, Blocked, Run, Task
-from .worker import TIMINGS_ATTR, Timing, describe, now
+from .worker import TIMINGS_ATTR, ChunkTimings, Timing, chunk_timing, chunk_timings, describe, now
 
 # ``Recording.blocked`` entry for a wait no task ended (a timeout).
 NO_TASK = -1
@@ -46,7 +49,7 @@ class Recording:
         self.wall_origin = time.time()
         self.args: list[Any] = []  # a bounded description per task: the arguments may be freed
         self.pos = array("q")  # position inside the chunk its future carries
-        self.futures: list[Future[Any] | None] = []  # dropped on delivery
+        self.futures: list[Future[Any] | None] = []  # dropped on delivery (chunks: at freeze)
         self.timings: list[Timing | None] = []
         self.results: list[Any] = []
         # What the caller got instead of a value, described: the exception (and the
@@ -62,6 +65,10 @@ class Recording:
         # nor delivery between them) extend one span, so map's submit-all is one entry.
         self.submitting = array("q")
         self.extending = False  # the caller's last act was a submit
+        # Each chunk a process pool's map delivered: (its first task, what its worker sent).
+        # Filed into the per-task columns at freeze, so during the run a chunk costs one
+        # entry, not a tuple and a wait per task (:meth:`file_chunks`).
+        self.chunks: list[tuple[int, ChunkTimings]] = []
 
     def __len__(self) -> int:
         return len(self.submitted)
@@ -87,8 +94,9 @@ class Recording:
         self.futures.extend(nones)
         self.timings.extend(nones)
         self.results.extend(nones)
-        self.pos.extend([0] * more)
-        self.delivered_ns.extend([UNSET] * more)
+        # Repeated arrays and zero bytes: no Python int converted per entry.
+        self.pos.frombytes(bytes(self.pos.itemsize * more))
+        self.delivered_ns.extend(array("q", [UNSET]) * more)
         self._room += more
 
     def reserve_one(self, args: tuple[Any, ...]) -> int:
@@ -108,9 +116,15 @@ class Recording:
         first, n = len(self.args), len(calls)
         if first + n > self._room:
             self._grow(first + n)
-        self.pos[first : first + n] = array("q", range(n))
-        self.args.extend(map(jsonable_arg, calls))
-        self.submitted.extend([submitted] * n)
+        self.pos[first : first + n] = _positions(n)
+        firsts = list(map(_first, calls))  # map's calls over one iterable: 1-tuples
+        if _PLAIN.issuperset(map(type, firsts)) and set(map(len, calls)) == {1}:
+            self.args.extend(firsts)  # checked and copied in C: no Python step per task
+        else:
+            self.args.extend(
+                [c[0] if len(c) == 1 and type(c[0]) in _PLAIN else jsonable_arg(c) for c in calls]
+            )
+        self.submitted.extend(array("q", [submitted]) * n)
         return range(first, first + n)
 
     def submit_returned(self, since: int) -> None:
@@ -159,8 +173,9 @@ class Recording:
         pos = self.pos[index]
         exc = future.exception()
         if exc is None:
-            packs = future.result()
-            pack = packs[pos] if isinstance(packs, list) else packs
+            pack = future.result()
+            if len(pack) == 3:  # a chunk's ChunkTimings
+                return chunk_timing(pack, pos), None
             return pack[1:], None
         timings = getattr(exc, TIMINGS_ATTR, None)
         return (timings[pos] if timings and pos < len(timings) else None), exc
@@ -168,6 +183,7 @@ class Recording:
     def freeze(self, **meta: Any) -> Run:
         """Relative seconds, outcomes and JSON-able values; called once, after shutdown."""
         origin = self.origin
+        self.file_chunks()
         kept = [i for i in range(len(self)) if i not in self.withdrawn]
         renumber = {old: new for new, old in enumerate(kept)} if self.withdrawn else None
         tasks = [self._task(index, origin) for index in kept]
@@ -197,6 +213,40 @@ class Recording:
             wall_origin=self.wall_origin,
             **meta,
         )
+
+    def file_chunks(self) -> None:
+        """Each delivered chunk's timings into ``timings``, and the waits of its later tasks.
+
+        Those tasks came with the first, so each wait is zero-length: the
+        caller asked and had the value at once (``delivered_ns``). They are
+        kept because the gaps between waits are the caller's own time per
+        result, and filed right after the wait for the chunk's first task,
+        where they happened: slices of arrays, no object per task.
+        """
+        if not self.chunks:
+            return
+        delivered, timings = self.delivered_ns, self.timings
+        ends: dict[int, int] = {}  # first task of each chunk: its end
+        for first, chunk in self.chunks:
+            ends[first] = end = first + len(chunk[1]) // 16  # two 8-byte stamps per call
+            timings[first:end] = chunk_timings(chunk)
+        self.chunks = []
+        flat, waits = self.blocked, array("q")
+        for k in range(0, len(flat), 3):
+            waits.extend(flat[k : k + 3])
+            task = flat[k + 2]
+            end = ends.pop(task, 0)  # nonzero: this wait ended with a chunk's first task
+            if end:
+                got = delivered[task + 1 : end]
+                if UNSET in got:  # the caller left inside the chunk: its future tells the rest
+                    del got[got.index(UNSET) :]
+                else:  # all delivered: the future is done with
+                    self.futures[task:end] = itertools.repeat(None, end - task)
+                later = array("q", bytes(24 * len(got)))
+                later[0::3] = later[1::3] = got
+                later[2::3] = array("q", range(task + 1, task + 1 + len(got)))
+                waits.extend(later)
+        self.blocked = waits
 
     def _task(self, index: int, origin: int) -> Task:
         outcome, error = self._settle(index)
@@ -243,6 +293,14 @@ class Recording:
 
 
 _NO_TIMING = (None, None, None)
+_first = operator.itemgetter(0)
+
+
+@functools.cache
+def _positions(n: int) -> array[int]:
+    """0, 1, ... n-1: the positions in a chunk of ``n``, built once per chunk size."""
+    return array("q", range(n))
+
 
 # ``Recording.raised`` of a task the caller stopped waiting for (compared by identity).
 GAVE_UP = "TimeoutError: the caller stopped waiting"

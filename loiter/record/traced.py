@@ -20,6 +20,7 @@ from loiter.model.trace import Run, Trace
 from loiter.record.recording import _PLAIN, Recording, gave_up, jsonable
 from loiter.record.worker import (
     TIMINGS_ATTR,
+    ChunkTimings,
     TimedCall,
     TimedChunk,
     Timing,
@@ -175,16 +176,13 @@ class TracedExecutor(cf.Executor):
             submitter = _Submitter(self.inner, rec, chunked=True)
             chunks = _chunks(iterables, chunksize)
             source = _cpython_map(submitter, TimedChunk(recorded), (chunks,), timeout, kwargs)
-            packs: Iterator[Any] = _unchunk(source)
-        else:
-            submitter = _Submitter(self.inner, rec, chunked=False)
-            source = _cpython_map(submitter, recorded, iterables, timeout, kwargs)
-            packs = source
-        return self._deliver_in_order(packs, source, first, submitter)
+            return self._deliver_chunks(source, first, submitter)
+        submitter = _Submitter(self.inner, rec, chunked=False)
+        source = _cpython_map(submitter, recorded, iterables, timeout, kwargs)
+        return self._deliver_in_order(source, first, submitter)
 
     def _deliver_in_order(
         self,
-        packs: Iterator[Any],
         source: Generator[Any, None, None],
         index: int,
         submitter: _Submitter,
@@ -192,9 +190,8 @@ class TracedExecutor(cf.Executor):
         """Per result: a clock read or two, the task's columns filled in place, a wait appended.
 
         This is ``Recording.delivered`` and ``Recording.waited`` inlined: map is
-        the hot path of big pipelines. A chunk's packs arrive whole, so only its
-        first task can keep the caller waiting; the others are delivered the
-        moment they are asked for. Like CPython's map, this frame holds no
+        the hot path of big pipelines (chunks have their own,
+        :meth:`_deliver_chunks`). Like CPython's map, this frame holds no
         result while the caller has it (the value leaves through ``box``), so
         a result the caller drops is freed. CPython 3.14's map(buffersize=)
         holds its executor (our submitter) only weakly; this frame keeps it
@@ -214,7 +211,7 @@ class TracedExecutor(cf.Executor):
             ask = now()
             while True:
                 try:
-                    pack = next(packs)
+                    pack = next(source)
                 except StopIteration:
                     return
                 except BaseException as exc:
@@ -234,6 +231,57 @@ class TracedExecutor(cf.Executor):
                 index += 1
                 yield box.pop()
                 ask = got = now()
+        finally:
+            source.close()  # CPython's map cancels what has not started
+
+    def _deliver_chunks(
+        self, source: Generator[ChunkTimings, None, None], index: int, submitter: _Submitter
+    ) -> Iterator[Any]:
+        """:meth:`_deliver_in_order` for chunks: the bookkeeping per chunk, a clock read per task.
+
+        A chunk arrives whole, so only its first task can keep the caller
+        waiting. The chunk is kept as the worker sent it (timings as raw bytes)
+        and filed per task at freeze (``Recording.file_chunks``); its future
+        stays until then (a live view reads the timings from it) and holds
+        nothing the caller has not taken: the values are popped. Each task costs
+        one clock read: the moment the caller asked for it is the moment it had
+        it. As in CPython's map, no value stays referenced here once yielded.
+        """
+        rec = self.recording
+        delivered, results, chunks = rec.delivered_ns, rec.results, rec.chunks.append
+        waited, clock, plain = rec.blocked.extend, now, _PLAIN
+        try:
+            ask = clock()
+            while True:
+                try:
+                    chunk = next(source)
+                except StopIteration:
+                    return
+                except BaseException as exc:
+                    got = clock()
+                    waited((ask, got, index))
+                    rec.fail(index, exc, got)
+                    raise
+                got = clock()
+                values = chunk[0]
+                first, end = index, index + len(values)
+                chunks((first, chunk))
+                results[first:end] = (
+                    values
+                    if plain.issuperset(map(type, values))
+                    else [v if type(v) in plain else jsonable(v) for v in values]
+                )
+                values.reverse()
+                pop = values.pop
+                delivered[first] = got
+                waited((ask, got, first))
+                rec.extending = False
+                yield pop()
+                for index in range(first + 1, end):
+                    delivered[index] = clock()
+                    yield pop()
+                ask = clock()
+                index = end
         finally:
             source.close()  # CPython's map cancels what has not started
 
@@ -289,14 +337,6 @@ def _default_meta(inner: cf.Executor) -> dict[str, Any]:
         "workload": "custom",
         "options": dict(getattr(inner, "trace_options", {})),  # e.g. a cluster's clock offsets
     }
-
-
-def _unchunk(chunks: Iterator[list[Any]]) -> Iterator[Any]:
-    """The packs of each chunk in order, popped so none stays referenced here."""
-    for chunk in chunks:
-        chunk.reverse()
-        while chunk:
-            yield chunk.pop()
 
 
 def _chunks(iterables: tuple[Iterable[Any], ...], size: int) -> Iterator[tuple[Any, ...]]:

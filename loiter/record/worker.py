@@ -7,12 +7,15 @@ tuple per call, nothing more. The caller's side is :mod:`loiter.record.recording
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
 import os
 import pickle
 import queue
 import threading
 import time
+from array import array
+from collections.abc import Iterator
 from concurrent.futures import CancelledError
 from typing import Any
 
@@ -129,6 +132,26 @@ class TimedCall:
         self.fn, self.caller_pid, self.caller_thread = state
 
 
+# What a chunk hands back: its values, the started and finished ns of each call
+# as one array's raw bytes (pairs: a call's two stamps side by side), and the
+# worker. Not a tuple per call: raw bytes pickle and unpickle as one block, and
+# the caller files a whole chunk with slice assignments. A plain tuple (a class
+# costs a look-up per chunk to unpickle) of three items; a call's pack has four.
+ChunkTimings = tuple[list[Any], bytes, str]
+
+
+def chunk_timings(chunk: ChunkTimings) -> Iterator[Timing]:
+    """The ``(started, finished, worker)`` of each call of a chunk, in order."""
+    stamps = memoryview(chunk[1]).cast("q")
+    return zip(stamps[0::2], stamps[1::2], itertools.repeat(chunk[2]))
+
+
+def chunk_timing(chunk: ChunkTimings, pos: int) -> Timing:
+    """The ``(started, finished, worker)`` of the call at ``pos`` in a chunk."""
+    stamps = memoryview(chunk[1]).cast("q")
+    return stamps[2 * pos], stamps[2 * pos + 1], chunk[2]
+
+
 class TimedChunk:
     """Runs a chunk of calls back to back in one worker, as ProcessPoolExecutor.map does.
 
@@ -142,13 +165,14 @@ class TimedChunk:
     def __init__(self, recorded: TimedCall) -> None:
         self.recorded = recorded
 
-    def __call__(self, chunk: tuple[tuple[Any, ...], ...]) -> list[tuple[Any, int, int, str]]:
+    def __call__(self, chunk: tuple[tuple[Any, ...], ...]) -> ChunkTimings:
         recorded = self.recorded
         fn = recorded.fn
         worker = _names.get(_ident()) or worker_name(recorded.caller_pid, recorded.caller_thread)
         sink = _live_sink
-        packs: list[tuple[Any, int, int, str]] = []
-        append = packs.append
+        values: list[Any] = []
+        stamps = array("q")
+        value_, stamp = values.append, stamps.append
         for args in chunk:
             started = now()
             if sink is not None:
@@ -156,7 +180,7 @@ class TimedChunk:
             try:
                 value = fn(*args)
             except BaseException as exc:
-                ran = [pack[1:] for pack in packs]
+                ran = list(chunk_timings((values, stamps.tobytes(), worker)))
                 stand_in = recorded.failed(exc, ran, started, worker)
                 if stand_in is not None:
                     raise stand_in from None
@@ -164,8 +188,10 @@ class TimedChunk:
             finished = now()
             if sink is not None:
                 sink.put((FINISHED, finished, worker))
-            append((value, started, finished, worker))
-        return packs
+            value_(value)
+            stamp(started)
+            stamp(finished)
+        return values, stamps.tobytes(), worker
 
     def __getstate__(self) -> TimedCall:
         return self.recorded

@@ -149,6 +149,43 @@ def test_chunked_map_fails_a_whole_chunk_and_keeps_the_timings_of_what_ran() -> 
     quiet(measure, judge, UNIT)
 
 
+def test_chunked_map_files_every_task_and_one_ask_per_result_when_left_early() -> None:
+    """Process map over 10 calls in chunks of 4, the caller leaving after 6 results.
+
+    A chunk is filed once, at freeze: each task still gets its own timings,
+    and each result the caller had its own wait, in order, ending when it had it.
+    """
+    with cf.ProcessPoolExecutor(2) as pool:
+        warm_up(pool, 2)
+        traced = TracedExecutor(pool)
+        results = traced.map(abs, range(-9, 1), chunksize=4)
+        got = [next(results) for _ in range(6)]
+        # What a live view reads before the freeze: each task's timings, from its chunk.
+        live = [traced.recording.future_timing(i)[0] for i in range(6)]
+        results.close()
+    run = traced.freeze()
+    origin = traced.recording.origin
+    assert [(t[0] - origin) / 1e9 for t in live] == [t.started for t in run.tasks[:6]]
+    tasks = run.tasks
+    assert got == [9, 8, 7, 6, 5, 4]
+    assert [t.result for t in tasks[:6]] == got
+    assert all(t.delivered is not None for t in tasks[:6])
+    assert all(t.delivered is None for t in tasks[6:])
+    # The second chunk (#4-#7) arrived whole: #6 and #7 ran, in one worker, back to back.
+    for chunk in (tasks[0:4], tasks[4:8]):
+        assert len({t.worker for t in chunk}) == 1
+        for before, after in itertools.pairwise(chunk):
+            assert before.started <= before.finished <= after.started
+    waits = run.caller_blocked
+    assert [w.index for w in waits] == list(range(6))
+    assert [w.ask for w in waits] == sorted(w.ask for w in waits)
+    for wait, task in zip(waits, tasks):
+        assert wait.ask <= wait.got == task.delivered
+        assert task.finished <= task.delivered
+    # Only a chunk's first task can keep the caller waiting: the others came with it.
+    assert all(w.got == w.ask for w in waits if w.index % 4)
+
+
 def test_as_completed_keeps_going_after_a_failure(executor_kind: str) -> None:
     with make_executor(executor_kind, 2) as pool:
         warm_up(pool, 2)
