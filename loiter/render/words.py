@@ -5,6 +5,8 @@ Pure functions of the data: no rich, no matplotlib.
 
 from __future__ import annotations
 
+import math
+import textwrap
 from typing import Any
 
 from ..model.names import CLOCK
@@ -52,27 +54,87 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def verdict(run: Run, summary: Summary | None = None) -> str:
-    """The panel's lesson in one line: how much finished work sat waiting, and why."""
+# Inside one phrase of a verdict spaces never break a line (textwrap splits on ASCII space only).
+_KEEP = "\u00a0"
+
+
+def verdict(run: Run, summary: Summary | None = None, *, width: int | None = None) -> str:
+    """The panel's lesson: how much finished work sat waiting, and why.
+
+    ``width``: wrap into lines of at most that many characters, between phrases
+    where it can (a chart's panel is narrower than a big run's verdict).
+    """
     s = summary or run.summary()
+    parts = []
+    if held := held_clause(held_parts(run, s)):
+        parts.append(held)
+    if run.loop_blocked:
+        blocked = sum(b - a for a, b in run.loop_blocked)
+        parts.append(_keep(f"the event loop was blocked {seconds(blocked)}"))
+    if run.error:
+        parts.append(_keep(f"raised {run.error.split(':')[0]} to the caller"))
+    if not parts:
+        parts.append(f"none held: {_keep('each result delivered as it finished')}")
+    bad = [_keep(f"{n:,} {k.replace('_', ' ')}") for k, n in s.outcomes.items() if k != "ok"]
+    if bad:
+        parts.append(", ".join(bad))
+    text = f"{run.strategy}: " + "; ".join(parts)
+    if width is None:
+        return text.replace(_KEEP, " ")
+    lines = []
+    for line in textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False):
+        plain = line.replace(_KEEP, " ")  # one phrase wider than the panel: break inside it
+        lines += (
+            textwrap.wrap(plain, width, break_on_hyphens=False) if len(plain) > width else [plain]
+        )
+    return "\n".join(lines)
+
+
+def held_parts(run: Run, s: Summary) -> list[tuple[str, float]]:
+    """Held time by cause, as (phrase, seconds): parts that do not overlap, so they add up.
+
+    Only parts above noise are named (a wake-up latency per task is not a backlog).
+    """
     parts = []
     if s.stalled_tasks:
         n = s.stalled_tasks
-        parts.append(f"{n} result{'s' if n != 1 else ''} held {seconds(s.total_stall)} in total")
+        parts.append((f"in ordering stalls ({n:,} result{'s' if n != 1 else ''})", s.total_stall))
     backlog = s.total_held - s.total_stall
     if backlog > STALL_EPSILON * max(1, len(run.tasks)):
-        parts.append(f"{seconds(backlog)} held while the caller was busy")
-    if run.loop_blocked:
-        blocked = sum(b - a for a, b in run.loop_blocked)
-        parts.append(f"the event loop was blocked {seconds(blocked)}")
-    if run.error:
-        parts.append(f"raised {run.error.split(':')[0]} to the caller")
+        parts.append(("while the caller was busy", backlog))
+    return parts
+
+
+def held_clause(parts: list[tuple[str, float]]) -> str:
+    """``held 3.0s in all: 2.0s in ordering stalls (4 results) + 1.0s while the caller was busy``.
+
+    Rounded so the shown parts sum to the shown total (largest remainder), in one unit.
+    """
     if not parts:
-        parts.append("none held: each result delivered as it finished")
-    bad = [f"{n} {k.replace('_', ' ')}" for k, n in s.outcomes.items() if k != "ok"]
-    if bad:
-        parts.append(", ".join(bad))
-    return f"{run.strategy}: " + "; ".join(parts)
+        return ""
+    shown = _summing([v for _, v in parts])
+    phrases = [_keep(f"{value} {phrase}") for value, (phrase, _) in zip(shown[1:], parts)]
+    if len(phrases) == 1:
+        return _keep("held ") + phrases[0]
+    # A wrapped line starts with its "+", so each line reads as one more part.
+    return f"held {_keep(shown[0] + ' in all:')} " + f" +{_KEEP}".join(phrases)
+
+
+def _summing(values: list[float]) -> list[str]:
+    """The total, then each value, in one unit, rounded so the values add up to the total."""
+    total = sum(values)
+    steps = 10 if total >= 0.9995 else 1000  # per second: tenths of a second, or milliseconds
+    exact = [v * steps for v in values]
+    counts = [math.floor(x) for x in exact]
+    # Largest remainder: the rounding spare goes to the parts closest to their next step.
+    spare = round(total * steps) - sum(counts)
+    for i in sorted(range(len(exact)), key=lambda i: counts[i] - exact[i])[:spare]:
+        counts[i] += 1
+    return [f"{n / 10:.1f}s" if steps == 10 else f"{n}ms" for n in [sum(counts), *counts]]
+
+
+def _keep(phrase: str) -> str:
+    return phrase.replace(" ", _KEEP)
 
 
 def timings(summary: Summary) -> str:
