@@ -54,40 +54,42 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-# Inside one phrase of a verdict spaces never break a line (textwrap splits on ASCII space only).
-_KEEP = "\u00a0"
-
-
 def verdict(run: Run, summary: Summary | None = None, *, width: int | None = None) -> str:
     """The panel's lesson: how much finished work sat waiting, and why.
 
     ``width``: wrap into lines of at most that many characters, between phrases
     where it can (a chart's panel is narrower than a big run's verdict).
     """
-    s = summary or run.summary()
-    parts = []
-    if held := held_clause(held_parts(run, s)):
-        parts.append(held)
+    phrases = verdict_phrases(run, summary or run.summary())
+    if width is None:
+        return " ".join(phrases)
+    lines: list[str] = []
+    for phrase in phrases:
+        if lines and len(lines[-1]) + 1 + len(phrase) <= width:
+            lines[-1] += " " + phrase
+        else:  # a phrase wider than the panel on its own is broken between its words
+            lines += textwrap.wrap(phrase, width, break_on_hyphens=False)
+    return "\n".join(lines)
+
+
+def verdict_phrases(run: Run, s: Summary) -> list[str]:
+    """The verdict as phrases a line may break between (never inside one)."""
+    clauses = []
+    if held := held_phrases(held_parts(run, s)):
+        clauses.append(held)
     if run.loop_blocked:
         blocked = sum(b - a for a, b in run.loop_blocked)
-        parts.append(_keep(f"the event loop was blocked {seconds(blocked)}"))
+        clauses.append([f"the event loop was blocked {seconds(blocked)}"])
     if run.error:
-        parts.append(_keep(f"raised {run.error.split(':')[0]} to the caller"))
-    if not parts:
-        parts.append(f"none held: {_keep('each result delivered as it finished')}")
-    bad = [_keep(f"{n:,} {k.replace('_', ' ')}") for k, n in s.outcomes.items() if k != "ok"]
+        clauses.append([f"raised {run.error.split(':')[0]} to the caller"])
+    if not clauses:
+        clauses.append(["none held:", "each result delivered as it finished"])
+    bad = [f"{n:,} {k.replace('_', ' ')}" for k, n in s.outcomes.items() if k != "ok"]
     if bad:
-        parts.append(", ".join(bad))
-    text = f"{run.strategy}: " + "; ".join(parts)
-    if width is None:
-        return text.replace(_KEEP, " ")
-    lines = []
-    for line in textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False):
-        plain = line.replace(_KEEP, " ")  # one phrase wider than the panel: break inside it
-        lines += (
-            textwrap.wrap(plain, width, break_on_hyphens=False) if len(plain) > width else [plain]
-        )
-    return "\n".join(lines)
+        clauses.append([*(f"{b}," for b in bad[:-1]), bad[-1]])
+    for clause in clauses[:-1]:
+        clause[-1] += ";"
+    return [f"{run.strategy}:", *(p for clause in clauses for p in clause)]
 
 
 def held_parts(run: Run, s: Summary) -> list[tuple[str, float]]:
@@ -105,19 +107,20 @@ def held_parts(run: Run, s: Summary) -> list[tuple[str, float]]:
     return parts
 
 
-def held_clause(parts: list[tuple[str, float]]) -> str:
-    """``held 3.0s in all: 2.0s in ordering stalls (4 results) + 1.0s while the caller was busy``.
+def held_phrases(parts: list[tuple[str, float]]) -> list[str]:
+    """``held 3.0s in all:``, ``2.0s in ordering stalls (4 results)``, ``+ 1.0s while the
+    caller was busy``: one phrase per part, any number of parts.
 
     Rounded so the shown parts sum to the shown total (largest remainder), in one unit.
     """
     if not parts:
-        return ""
-    shown = _summing([v for _, v in parts])
-    phrases = [_keep(f"{value} {phrase}") for value, (phrase, _) in zip(shown[1:], parts)]
+        return []
+    total, *shown = _summing([v for _, v in parts])
+    phrases = [f"{value} {phrase}" for value, (phrase, _) in zip(shown, parts)]
     if len(phrases) == 1:
-        return _keep("held ") + phrases[0]
-    # A wrapped line starts with its "+", so each line reads as one more part.
-    return f"held {_keep(shown[0] + ' in all:')} " + f" +{_KEEP}".join(phrases)
+        return [f"held {phrases[0]}"]
+    # Each wrapped line starts with its "+", so it reads as one more part.
+    return [f"held {total} in all:", phrases[0], *(f"+ {p}" for p in phrases[1:])]
 
 
 def _summing(values: list[float]) -> list[str]:
@@ -131,10 +134,6 @@ def _summing(values: list[float]) -> list[str]:
     for i in sorted(range(len(exact)), key=lambda i: counts[i] - exact[i])[:spare]:
         counts[i] += 1
     return [f"{n / 10:.1f}s" if steps == 10 else f"{n}ms" for n in [sum(counts), *counts]]
-
-
-def _keep(phrase: str) -> str:
-    return phrase.replace(" ", _KEEP)
 
 
 def timings(summary: Summary) -> str:
