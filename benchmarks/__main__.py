@@ -85,6 +85,12 @@ def many_tasks_cli(quick: bool) -> list[Result]:
     return measure(int(os.environ.get("LOITER_BENCH_TASKS", TASKS)))
 
 
+def chart_process(quick: bool) -> list[Result]:
+    from .chart_process import measure
+
+    return measure(1 if quick else 3)
+
+
 def html_report(quick: bool) -> list[Result]:
     from .html_report import measure
 
@@ -104,6 +110,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Result]]] = {
     "startup": startup,
     "rendering": rendering,
     "many": many_tasks_cli,
+    "chart": chart_process,
     "html": html_report,
     "zero-code": zero_code,
 }

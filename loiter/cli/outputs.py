@@ -163,6 +163,7 @@ def chart_bytes(
     from loiter.render.gantt import figure_for, render
     from loiter.render.gantt.geometry import IdealFor
 
+    dpi = chart.dpi or 120
     ideal_for: IdealFor | None = None
     if ideal:
         from loiter.analyze.schedule import ideal_for
@@ -172,9 +173,9 @@ def chart_bytes(
         figure = sweep_figure(trace, title=title)
     else:
         figure = figure_for(
-            trace, title=title, style=chart.style, lanes=chart.lanes, ideal=ideal_for
+            trace, title=title, style=chart.style, lanes=chart.lanes, ideal=ideal_for, dpi=dpi
         )
-    return render(figure, fmt, dpi=chart.dpi or 120)
+    return render(figure, fmt, dpi=dpi)
 
 
 def write_outputs(

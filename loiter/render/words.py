@@ -5,6 +5,8 @@ Pure functions of the data: no rich, no matplotlib.
 
 from __future__ import annotations
 
+import math
+import textwrap
 from typing import Any
 
 from ..model.names import CLOCK
@@ -52,29 +54,88 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def verdict(run: Run, summary: Summary | None = None) -> str:
-    """The panel's lesson in one line: how much finished work sat waiting, and why."""
-    s = summary or run.summary()
+def verdict(run: Run, summary: Summary | None = None, *, width: int | None = None) -> str:
+    """The panel's lesson: how much finished work sat waiting, and why.
+
+    ``width``: wrap into lines of at most that many characters, between phrases
+    where it can (a chart's panel is narrower than a big run's verdict).
+    """
+    phrases = verdict_phrases(run, summary or run.summary())
+    if width is None:
+        return " ".join(phrases)
+    lines: list[str] = []
+    for phrase in phrases:
+        if lines and len(lines[-1]) + 1 + len(phrase) <= width:
+            lines[-1] += " " + phrase
+        else:  # a phrase wider than the panel on its own is broken between its words
+            lines += textwrap.wrap(phrase, width, break_on_hyphens=False)
+    return "\n".join(lines)
+
+
+def verdict_phrases(run: Run, s: Summary) -> list[str]:
+    """The verdict as phrases a line may break between (never inside one)."""
+    clauses = []
+    if held := held_phrases(held_parts(run, s)):
+        clauses.append(held)
+    if run.loop_blocked:
+        blocked = sum(b - a for a, b in run.loop_blocked)
+        clauses.append([f"the event loop was blocked {seconds(blocked)}"])
+    if run.error:
+        clauses.append([f"raised {run.error.split(':')[0]} to the caller"])
+    if not clauses:
+        clauses.append(["none held:", "each result delivered as it finished"])
+    bad = [f"{n:,} {k.replace('_', ' ')}" for k, n in s.outcomes.items() if k != "ok"]
+    if bad:
+        clauses.append([*(f"{b}," for b in bad[:-1]), bad[-1]])
+    for clause in clauses[:-1]:
+        clause[-1] += ";"
+    return [f"{run.strategy}:", *(p for clause in clauses for p in clause)]
+
+
+def held_parts(run: Run, s: Summary) -> list[tuple[str, float]]:
+    """Held time by cause, as (phrase, seconds): parts that do not overlap, so they add up.
+
+    Only parts above noise are named (a wake-up latency per task is not a backlog).
+    """
     parts = []
     if s.stalled_tasks:
         n = s.stalled_tasks
-        parts.append(f"{n} result{'s' if n != 1 else ''} held {seconds(s.total_stall)} in total")
+        parts.append((f"in ordering stalls ({n:,} result{'s' if n != 1 else ''})", s.total_stall))
     noise = STALL_EPSILON * max(1, len(run.tasks))
     if s.held_submitting > noise:
-        parts.append(f"{seconds(s.held_submitting)} held while the caller was still submitting")
+        parts.append(("while the caller was still submitting", s.held_submitting))
     if s.backlog > noise:
-        parts.append(f"{seconds(s.backlog)} held while the caller was busy")
-    if run.loop_blocked:
-        blocked = sum(b - a for a, b in run.loop_blocked)
-        parts.append(f"the event loop was blocked {seconds(blocked)}")
-    if run.error:
-        parts.append(f"raised {run.error.split(':')[0]} to the caller")
+        parts.append(("while the caller was busy", s.backlog))
+    return parts
+
+
+def held_phrases(parts: list[tuple[str, float]]) -> list[str]:
+    """``held 3.0s in all:``, ``2.0s in ordering stalls (4 results)``, ``+ 1.0s while the
+    caller was busy``: one phrase per part, any number of parts.
+
+    Rounded so the shown parts sum to the shown total (largest remainder), in one unit.
+    """
     if not parts:
-        parts.append("none held: each result delivered as it finished")
-    bad = [f"{n} {k.replace('_', ' ')}" for k, n in s.outcomes.items() if k != "ok"]
-    if bad:
-        parts.append(", ".join(bad))
-    return f"{run.strategy}: " + "; ".join(parts)
+        return []
+    total, *shown = _summing([v for _, v in parts])
+    phrases = [f"{value} {phrase}" for value, (phrase, _) in zip(shown, parts)]
+    if len(phrases) == 1:
+        return [f"held {phrases[0]}"]
+    # Each wrapped line starts with its "+", so it reads as one more part.
+    return [f"held {total} in all:", phrases[0], *(f"+ {p}" for p in phrases[1:])]
+
+
+def _summing(values: list[float]) -> list[str]:
+    """The total, then each value, in one unit, rounded so the values add up to the total."""
+    total = sum(values)
+    steps = 10 if total >= 0.9995 else 1000  # per second: tenths of a second, or milliseconds
+    exact = [v * steps for v in values]
+    counts = [math.floor(x) for x in exact]
+    # Largest remainder: the rounding spare goes to the parts closest to their next step.
+    spare = round(total * steps) - sum(counts)
+    for i in sorted(range(len(exact)), key=lambda i: counts[i] - exact[i])[:spare]:
+        counts[i] += 1
+    return [f"{n / 10:.1f}s" if steps == 10 else f"{n}ms" for n in [sum(counts), *counts]]
 
 
 def timings(summary: Summary) -> str:

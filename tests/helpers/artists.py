@@ -9,6 +9,11 @@ def collection(ax, gid):
     return found[0] if found else None
 
 
+def patches(ax, gid):
+    """Patches by gid, in drawing order (density lanes are StepPatches: ``get_data()``)."""
+    return [p for p in ax.patches if p.get_gid() == gid]
+
+
 def lines(ax, gid):
     return [line for line in ax.lines if line.get_gid() == gid]
 

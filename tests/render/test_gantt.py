@@ -64,7 +64,7 @@ def test_backlog_is_held_without_stall() -> None:
     assert spans(collection(ax, "held")) == [(1, 1, 2)]
     assert np.allclose(collection(ax, "held").get_facecolor()[0], to_rgba(LIGHT.backlog))
     assert collection(ax, "stall") is None
-    assert texts(ax, "verdict") == ["as_completed: 1.0s held while the caller was busy"]
+    assert texts(ax, "verdict") == ["as_completed: held 1.0s while the caller was busy"]
 
 
 def test_as_completed_draws_no_stall_and_a_marker_per_delivery() -> None:
@@ -137,7 +137,7 @@ def test_failures_are_marked() -> None:
 def test_panel_header_states_the_lesson_and_the_timings() -> None:
     ax = plot_gantt(slow_first_map())
     assert ax.get_title(loc="left") == "map · slow-first"
-    assert texts(ax, "verdict") == ["map: 4 results held 5.0s in total"]
+    assert texts(ax, "verdict") == ["map: held 5.0s in ordering stalls (4 results)"]
     assert texts(ax, "timings") == ["first result 4.0s · makespan 4.0s"]
     ax = plot_gantt(slow_first_as_completed())
     assert texts(ax, "verdict") == ["as_completed: none held: each result delivered as it finished"]

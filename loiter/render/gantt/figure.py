@@ -20,12 +20,16 @@ from ..words import clock_note, setup, timings, verdict
 from .geometry import (
     AUTO_WORKER_LANES_ABOVE,
     DETAIL_ROWS,
+    LAYOUT_PADS,
+    LINE_SPACING,
     Canvas,
     Columns,
     IdealFor,
     IdealLike,
     Panel,
     axes_inches,
+    measured_inches,
+    root_figure,
     text_inches,
     worker_palette,
 )
@@ -35,6 +39,10 @@ from .workers import draw_workers
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+
+HEADER_LINE = 12  # points per line of a panel's header (before the style's scale)
+HEADER_SIZE = 9  # points: the verdict's and the timings' font
 
 
 def plot_gantt(
@@ -111,15 +119,17 @@ def draw_panel(
     title: str | None = None,
     ideal: Sequence[IdealLike] | None = None,
     stalls: list[Stall] | None = None,
+    summary: Summary | None = None,
 ) -> Panel:
     """Draw without fixing the x range (the caller shares one across panels).
 
-    ``stalls`` is ``run.stalls()`` when the caller already has it (big runs).
+    ``stalls`` is ``run.stalls()`` and ``summary`` its summary when the caller already has
+    them (big runs).
     """
     workers = workers if workers is not None else worker_labels([run])
     order = {w: i for i, w in enumerate(workers)}
     stalls = stalls if stalls is not None else run.stalls()
-    summary = summarize(run, stalls)
+    summary = summary or summarize(run, stalls)
     end = end if end is not None else (summary.makespan or 0.0)
     cols = Columns.of(run, order)
     palette = worker_palette(style, len(workers))
@@ -128,7 +138,7 @@ def draw_panel(
         panel = draw_workers(canvas)
     else:
         panel = draw_tasks(canvas, ideal)
-    _decorate(ax, run, summary, style, title)
+    panel.verdict_lines = _decorate(ax, run, summary, style, title)
     panel.right = max(panel.right, end * 1.03, 1e-6)
     panel.end = end
     return panel
@@ -161,30 +171,42 @@ def _label_waits(panel: Panel, st: Style) -> None:
 
 
 def _set_range(panels: Sequence[Panel], st: Style) -> None:
-    """One x range for all panels (wide enough for every note), then the words that need it."""
+    """One x range for all panels (wide enough for every note), then the words that need it,
+    and titles level with each other above verdicts of different lengths."""
     right = max((p.right for p in panels), default=1.0)
+    lines = max((p.verdict_lines for p in panels), default=1)
     for p in panels:
         p.ax.set_xlim(0, right)
+        _title(p.ax, p.ax.get_title(loc="left"), lines, st)
     for p in panels:
         _label_waits(p, st)
 
 
-def _decorate(ax: Axes, run: Run, summary: Summary, st: Style, title: str | None) -> None:
-    """Three header lines, all left-aligned so narrow panels never collide: what ran, the
-    verdict, when results came."""
+def _title(ax: Axes, text: str, verdict_lines: int, st: Style) -> None:
+    """Bold, left, above the header: the verdict's lines and the timings' line."""
+    pad = (2.3 * HEADER_LINE + (verdict_lines - 1) * HEADER_SIZE * LINE_SPACING) * st.scale
+    ax.set_title(text, loc="left", fontweight="bold", pad=pad)
+
+
+def _decorate(ax: Axes, run: Run, summary: Summary, st: Style, title: str | None) -> int:
+    """Three header blocks, all left-aligned so narrow panels never collide: what ran, the
+    verdict (wrapped to the panel's width), when results came. Returns the verdict's lines."""
     ax.set_xlabel("seconds since the first submit")
     ax.grid(axis="x")
     ax.set_axisbelow(True)
     ax.tick_params(axis="y", length=0)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    line = 12 * st.scale  # points per header line
-    ax.set_title(
-        title or f"{run.strategy} · {run.scenario}", loc="left", fontweight="bold", pad=2.3 * line
-    )
+    line = HEADER_LINE * st.scale
+    fontsize = HEADER_SIZE * st.scale
+    lesson = verdict(run, summary)
+    per_char = measured_inches(lesson, fontsize) / max(len(lesson), 1)
+    lesson = verdict(run, summary, width=max(16, int(_plot_inches(ax) / per_char)))
+    lines = lesson.count("\n") + 1
+    _title(ax, title or f"{run.strategy} · {run.scenario}", lines, st)
     stalled = summary.stalled_tasks > 0 or any(k != "ok" for k in summary.outcomes)
     for text, gid, lift, color in (
-        (verdict(run, summary), "verdict", 1.15 * line, st.stall if stalled else st.foreground),
+        (lesson, "verdict", 1.15 * line, st.stall if stalled else st.foreground),
         (timings(summary), "timings", 0.2 * line, st.foreground),
     ):
         ax.annotate(
@@ -194,7 +216,7 @@ def _decorate(ax: Axes, run: Run, summary: Summary, st: Style, title: str | None
             xytext=(0, lift),
             textcoords="offset points",
             va="bottom",
-            fontsize=9 * st.scale,
+            fontsize=fontsize,
             color=color,
             gid=gid,
         )
@@ -210,6 +232,23 @@ def _decorate(ax: Axes, run: Run, summary: Summary, st: Style, title: str | None
             color=st.stall,
             gid="clock-note",
         )
+    return lines
+
+
+def _plot_inches(ax: Axes) -> float:
+    """Width of the plotting area once layout has run: the panel's grid cell less the y tick
+    labels, the y label and the pads beside them (measured: layout comes later)."""
+    fig = root_figure(ax)
+    spec = ax.get_subplotspec()
+    share = ax.get_position().width
+    if spec is not None:
+        share = (spec.colspan.stop - spec.colspan.start) / spec.get_gridspec().ncols
+    labels = ax.get_yticklabels()
+    ticks = max(
+        (measured_inches(t.get_text(), float(t.get_fontsize())) for t in labels), default=0.0
+    )
+    ylabel = 2 * float(ax.yaxis.label.get_fontsize()) / 72 if ax.get_ylabel() else 0.0
+    return float(fig.get_size_inches()[0]) * share - ticks - ylabel - LAYOUT_PADS
 
 
 # ---------------------------------------------------------------- figures
@@ -222,13 +261,16 @@ def figure_for(
     style: str | Style | None = None,
     lanes: str = "auto",
     ideal: IdealFor | None = None,
+    dpi: float | None = None,
 ) -> Figure:
     """Panels: rows = scenarios, columns = strategies, one shared time axis and legend.
 
     ``style`` and ``lanes`` as in plot_gantt; ``ideal`` maps a run to its ideal
-    schedule (or None) to draw behind it, e.g. ``lambda run: ideal_schedule(...)``.
+    schedule (or None) to draw behind it, e.g. ``lambda run: ideal_schedule(...)``;
+    ``dpi`` the resolution it will be saved at (tasks narrower than a pixel are drawn
+    per pixel column), by default matplotlib's.
     """
-    return build(trace, title=title, style=style, lanes=lanes, ideal=ideal)[0]
+    return build(trace, title=title, style=style, lanes=lanes, ideal=ideal, dpi=dpi)[0]
 
 
 def build(
@@ -238,6 +280,7 @@ def build(
     style: str | Style | None = None,
     lanes: str = "auto",
     ideal: IdealFor | None = None,
+    dpi: float | None = None,
 ) -> tuple[Figure, list[Panel]]:
     """The figure and what each panel drew (the animation needs the latter)."""
     st = get_style(style)
@@ -255,13 +298,15 @@ def build(
                 1.4 * st.scale + _panel_height(rows, st) * max(1, len(scenarios)),
             ),
             layout="constrained",
+            dpi=dpi,
         )
         axes = fig.subplots(
             max(1, len(scenarios)), max(1, len(strategies)), sharex=True, squeeze=False
         )
         workers = worker_labels(runs)
         stalls = {id(r): r.stalls() for r in runs}
-        end = max((summarize(r, stalls[id(r)]).makespan or 0.0 for r in runs), default=0.0)
+        summaries = {id(r): summarize(r, stalls[id(r)]) for r in runs}
+        end = max((s.makespan or 0.0 for s in summaries.values()), default=0.0)
         for i, scenario in enumerate(scenarios):
             for j, strategy in enumerate(strategies):
                 ax = axes[i][j]
@@ -279,6 +324,7 @@ def build(
                         end=end,
                         ideal=ideal(run) if ideal else None,
                         stalls=stalls[id(run)],
+                        summary=summaries[id(run)],
                     )
                 )
                 if i < len(scenarios) - 1:
@@ -295,6 +341,7 @@ def build(
             outcomes=frozenset(t.outcome for r in runs for t in r.tasks),
             loop_blocked=any(r.loop_blocked for r in runs),
             submitting=any(r.caller_submitting for r in runs),
+            aggregated=any(p.aggregated for p in panels),
         )
         widest = max(text_inches(h.get_label(), st.rc()["legend.fontsize"]) for h in handles)
         fig.legend(

@@ -17,6 +17,7 @@ from matplotlib.transforms import offset_copy
 
 from ...model.trace import CANCELLED, ERROR, STALL_EPSILON, TIMED_OUT, UNDELIVERED, Run, Stall
 from ..styles import Style
+from .density import Grid, coverage, draw_columns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -27,6 +28,14 @@ AUTO_WORKER_LANES_ABOVE = 40  # tasks: above this, per-task rows get too thin to
 
 
 DETAIL_ROWS = 60  # rows: above this, no per-task labels, annotations or bar edges
+
+
+LINE_SPACING = 1.2  # font sizes per line of wrapped text, at most (DejaVu Sans: 1.16)
+
+
+# Inches beside a panel's plotting area besides its tick labels: tick pads, figure margin
+# and the gap to the next panel, as constrained layout leaves them (generously).
+LAYOUT_PADS = 0.45
 
 
 FATE_MARKER = 1.8  # error/cancel markers, relative to the delivery marker
@@ -65,6 +74,8 @@ class Panel:
     caller_row: float
     detail: bool  # rows few enough for per-task words
     end: float = 0.0  # where the run's time axis ends (shared across panels)
+    aggregated: bool = False  # lanes drawn per pixel column (tasks narrower than a pixel)
+    verdict_lines: int = 1  # the header's verdict, wrapped to the panel's width
 
 
 # ---------------------------------------------------------------- geometry helpers
@@ -160,6 +171,18 @@ def lighter(colors: np.ndarray, background: str, share: float = 0.35) -> np.ndar
 def text_inches(text: str, fontsize: float) -> float:
     """A generous width estimate (DejaVu Sans averages ~0.55 em) for layout before drawing."""
     return len(text) * fontsize * 0.56 / 72
+
+
+def measured_inches(text: str, fontsize: float) -> float:
+    """The text's real width in the current font (widest line), without drawing anything."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    font = FontProperties(size=fontsize)
+    widths = [
+        text_to_path.get_text_width_height_descent(t, font, False)[0] for t in text.split("\n")
+    ]
+    return max(widths) / 72
 
 
 def axes_inches(ax: Axes) -> float:
@@ -294,11 +317,13 @@ def count_curve(
     gid: str,
     *,
     peak: int | None = None,
+    grid: Grid | None = None,
     **kw: Any,
 ) -> int:
     """How many spans are open over time, as a filled step inside one row; returns the peak.
 
-    ``peak`` fixes the scale, so a subset (stalls) reads as a share of a whole (held).
+    ``peak`` fixes the scale, so a subset (stalls) reads as a share of a whole (held);
+    with a ``grid`` (spans narrower than a pixel) each column shows its mean count.
     """
     ok = np.isfinite(starts) & np.isfinite(stops) & (stops - starts > STALL_EPSILON)
     if not ok.any():
@@ -308,11 +333,16 @@ def count_curve(
     count = np.cumsum(np.repeat([1.0, -1.0], ok.sum())[order])
     times = times[order]
     top = int(count.max())
+    scale = max(peak or top, 1)
+    if grid is not None:
+        mean = coverage(starts[ok], stops[ok], grid)[0]
+        draw_columns(ax, mean / scale, grid, row, height, gid, **kw)
+        return top
     base = row + height / 2
     fill = ax.fill_between(
         np.r_[times[0], times],
         base,
-        base - np.r_[0.0, count] / max(peak or top, 1) * height,
+        base - np.r_[0.0, count] / scale * height,
         step="post",
         **{"linewidth": 0, **kw},
     )

@@ -22,9 +22,11 @@ def legend_handles(
     outcomes: frozenset[str] = frozenset(),
     loop_blocked: bool = False,
     submitting: bool = False,
+    aggregated: bool = False,
 ) -> list[Any]:
     """One entry per mark on the chart, and only those there: ``views`` are the lane kinds
-    drawn, ``outcomes`` the task outcomes present. Over eight workers share one entry."""
+    drawn, ``outcomes`` the task outcomes present, ``aggregated`` whether worker lanes were
+    drawn per pixel column. Over eight workers share one entry."""
     st = get_style(style)
 
     def marker(symbol: str, label: str, size: float, **kw: Any) -> Line2D:
@@ -49,6 +51,14 @@ def legend_handles(
         handles.append(
             Patch(
                 facecolor=st.worker_color(0), label=f"running ({len(labels)} workers, colour each)"
+            )
+        )
+    if aggregated:
+        handles.append(
+            Patch(
+                facecolor=to_rgba(st.worker_color(0), 0.5),
+                edgecolor=st.worker_color(0),
+                label="columns aggregated: lane height = share of each pixel column busy",
             )
         )
     handles += [
