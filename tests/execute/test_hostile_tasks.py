@@ -354,3 +354,32 @@ def test_run_refuses_a_bad_argument_naming_it(kwargs, kind, message) -> None:
 def test_what_run_accepts_loads_back(kwargs, tmp_path) -> None:
     trace = loiter.run(**{"durations": [1, 0], "unit": 0.01, "strategies": ["map"], **kwargs})
     assert tracefile.load(tracefile.save(trace, tmp_path / "t.json")) == trace
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        (2**63 - 1, 2**63 - 1),
+        (-(2**63), -(2**63)),
+        (2**63, "<int of 19 digits>"),
+        (10**19, "<int of 20 digits>"),
+        (10**19 - 1, "<int of 19 digits>"),
+        (-(10**4999), "<int of 5000 digits>"),
+        (10**5000 - 1, "<int of 5000 digits>"),  # log10 rounds this one up to 5000.0
+        ([1, [2, {"k": 10**30}]], [1, [2, {"k": "<int of 31 digits>"}]]),
+    ],
+    ids=[
+        "int64-max",
+        "int64-min",
+        "2**63",
+        "10**19",
+        "10**19-1",
+        "-10**4999",
+        "10**5000-1",
+        "nested",
+    ],
+)
+def test_ints_beyond_64_bits_are_counted_not_converted(value, kept) -> None:
+    (run_,) = loiter.run([value], fn=h.echo, strategies=["as_completed"]).runs
+    assert run_.tasks[0].result == kept and run_.tasks[0].arg == kept
+    assert tracefile.loads(tracefile.dumps(loiter.Trace([run_]))).runs[0].tasks[0].result == kept

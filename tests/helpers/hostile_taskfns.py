@@ -95,3 +95,7 @@ def naps(n: float) -> float:
     """Sleeps without watching loiter's STOP, as a user's function would."""
     time.sleep(n)
     return n
+
+
+def echo(value: object) -> object:
+    return value
