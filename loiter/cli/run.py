@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from loiter.cli.abandoned import ends_past_abandoned, say_abandoned
 from loiter.cli.errors import RuntimeFailure
 from loiter.cli.flags import flag_options, reject_flag_options
 from loiter.cli.options import (
@@ -98,6 +99,7 @@ Examples:
     help="With --executor dask: use this running cluster instead of a local one.",
 )
 @flag_options
+@ends_past_abandoned
 def run(
     workers: int,
     executor: str,
@@ -212,6 +214,7 @@ def run(
     except OSError as exc:  # e.g. a --scheduler nobody listens on
         raise RuntimeFailure(f"--executor {executor}: {exc}") from exc
     saved = save_trace(trace, trace_path)  # the data first: what follows may be interrupted
+    say_abandoned(trace, timeout)
     with after_saving(saved):
         if book and not as_json:
             print_book_log(trace)

@@ -3,32 +3,28 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
-import os
 import signal
-import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from loiter.execute.abandon import ABANDONED, ABANDONED_COUNT, settle, stop_pool
+from loiter.execute.arguments import check_run
 from loiter.execute.executors import InlineExecutor, make_executor, warm_up
 from loiter.execute.strategies import STRATEGIES
-from loiter.model.names import DEFAULT_STRATEGIES, EXECUTORS, POOLLESS
+from loiter.model.names import DEFAULT_STRATEGIES, POOLLESS
 from loiter.model.options import Options
 from loiter.model.options import run_meta as options_meta
-from loiter.model.scenarios import DEFAULT_SCENARIOS, SCENARIOS, Scenario, custom, preset
-from loiter.model.trace import Run, Trace
+from loiter.model.scenarios import DEFAULT_SCENARIOS, Scenario, custom, preset
+from loiter.model.trace import TIMED_OUT, Run, Trace
 from loiter.record.recording import Recording, jsonable
 from loiter.record.traced import TracedExecutor
-from loiter.record.worker import describe, live_events, set_live_sink
+from loiter.record.worker import Contained, describe, live_events, set_live_sink
 from loiter.workloads.faults import Faults, with_faults
 from loiter.workloads.functions import check_importable, resolve
 from loiter.workloads.loiter import STOP
-
-# How long stopped workers get to end on their own before they are terminated.
-GRACE = 0.5
 
 
 @dataclass(frozen=True)
@@ -147,15 +143,25 @@ def run(
 
     ``workload`` is ``loiter``, ``spin`` or ``module:function`` (or pass ``fn``
     itself, with ``durations`` as its arguments); ``options`` carries chunksize,
-    buffersize, consumer_delay and timeout. Bad names raise ValueError naming
-    the accepted values, as the CLI would refuse them.
+    buffersize, consumer_delay and timeout. A bad argument raises ValueError or
+    TypeError naming it (see :mod:`loiter.execute.arguments`), as the CLI refuses it.
     """
-    _check("strategy", strategies, tuple(STRATEGIES))
-    _check("executor", [executor], EXECUTORS)
+    check_run(
+        durations,
+        scenarios,
+        strategies,
+        executor,
+        workers,
+        unit,
+        seed,
+        workload,
+        fn,
+        options,
+        faults,
+    )
     if durations is not None:
         chosen = [custom(tuple(durations))]
     else:
-        _check("scenario", scenarios, SCENARIOS)
         chosen = [preset(name, seed) for name in scenarios]
     exp = Experiment(
         chosen,
@@ -169,12 +175,6 @@ def run(
         faults or Faults(),
     )
     return run_experiment(exp)
-
-
-def _check(option: str, names: Sequence[str], accepted: Sequence[str]) -> None:
-    for name in names:
-        if name not in accepted:
-            raise ValueError(f"{option} {name!r} is not one of {', '.join(accepted)}")
 
 
 def run_one(
@@ -196,8 +196,10 @@ def run_one(
     task, args = with_faults(
         fn or exp.fn or resolve(exp.workload, exp.unit), scenario.args, exp.faults
     )
+    task = Contained(task)  # a task's sys.exit or KeyboardInterrupt is recorded, never obeyed
     poolless = strategy in POOLLESS
     error = None
+    abandoned: list[int] = []
     STOP.clear()
     # Worker events for the live view: threads (and the caller) share the sink,
     # processes get it through the pool's initializer.
@@ -224,6 +226,7 @@ def run_one(
                 STRATEGIES[strategy](traced, task, args, exp.options)
             except Exception as exc:  # map raising at the failing index is a result, not a crash
                 error = describe(exc)
+        abandoned = _settle(pool, traced.recording, exp.options.timeout)
     except KeyboardInterrupt as exc:
         stop_pool(pool)
         reason, signum = stop_reason(exc)
@@ -231,8 +234,29 @@ def run_one(
         raise RunStopped(reason, partial, signum) from None
     finally:
         set_live_sink(None)
-    pool.shutdown(wait=True)
-    return _freeze(traced, scenario, strategy, exp, error)
+    run = _freeze(
+        traced,
+        scenario,
+        strategy,
+        exp,
+        error,
+        {ABANDONED_COUNT: len(abandoned)} if abandoned else None,
+    )
+    for index in abandoned:  # not what killing it made it look like (a broken pool, Interrupted)
+        if run.tasks[index].outcome != TIMED_OUT:
+            run.tasks[index].error = ABANDONED
+    return run
+
+
+def _settle(pool: cf.Executor, recording: Recording, timeout: float | None) -> list[int]:
+    """Wait for the work still running (see :func:`settle`); the indices of tasks abandoned."""
+    running = [
+        (index, future)
+        for index, future in enumerate(recording.futures[: len(recording)])
+        if future is not None and not future.done()
+    ]
+    left = settle(pool, [future for _, future in running], timeout)
+    return [running[k][0] for k in left]
 
 
 def run_on_event_loop(
@@ -299,26 +323,3 @@ def pool_broke(run: Run) -> bool:
     """A worker process died: the pool became unusable and the run ended early."""
     broken = BrokenProcessPool.__name__
     return any((e or "").startswith(broken) for e in (run.error, *(t.error for t in run.tasks)))
-
-
-def stop_pool(pool: cf.Executor) -> None:
-    """Cancel what has not started, wake sleeping loiter calls, and leave no worker behind."""
-    STOP.set()  # thread workers share this process's Event
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    for proc in procs:  # a terminal's Ctrl-C reaches them too; kill(1) of the parent does not
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(proc.pid, signal.SIGINT)
-    pool.shutdown(wait=False, cancel_futures=True)
-    deadline = time.monotonic() + GRACE
-    for proc in procs:
-        proc.join(max(0.0, deadline - time.monotonic()))
-        if proc.is_alive():  # a user function that does not sleep on STOP
-            proc.kill()
-            proc.join()
-    # A thread cannot be killed: one still in a call that ignores STOP (a request waiting on a
-    # slow server) is left to end unseen, so stopping never waits more than the grace period.
-    threads = list(getattr(pool, "_threads", ()) or ())
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    if not any(thread.is_alive() for thread in threads):
-        pool.shutdown(wait=True)

@@ -252,17 +252,20 @@ class Recording:
         outcome, error = self._settle(index)
         started, finished, worker = self.timings[index] or _NO_TIMING
         delivered = self.delivered_ns[index]
+        # Ints are kept as they came (see _PLAIN); a huge one is described here, once.
+        arg = self.args[index]
+        result = self.results[index] if outcome == OK else None
         # Positional and inline: freeze runs once per task of runs of 100k tasks.
         return Task(
             index,
-            self.args[index],
+            arg if type(arg) is not int or -_BIG <= arg < _BIG else jsonable(arg),
             (self.submitted[index] - origin) / 1e9,
             None if started is None else (started - origin) / 1e9,
             None if finished is None else (finished - origin) / 1e9,
             None if delivered == UNSET else (delivered - origin) / 1e9,
             worker,
             outcome,
-            self.results[index] if outcome == OK else None,
+            result if type(result) is not int or -_BIG <= result < _BIG else jsonable(result),
             error,
         )
 
@@ -314,19 +317,38 @@ def gave_up(exc: BaseException) -> bool:
 _SCALARS = (int, float, bool, type(None))
 # Values kept as they are without a call (a float may be NaN, a str may be long).
 _PLAIN = frozenset((int, bool, type(None)))
+# Ints beyond 64 bits are described: str() refuses one of 4300 digits, and so the save would.
+_BIG = 1 << 63
+# How deep jsonable looks into lists and dicts: a result nested 100,000 deep is still one value.
+_DEPTH = 4
 
 
-def jsonable(value: Any) -> Any:
+def jsonable(value: Any, depth: int = 0) -> Any:
     """Small JSON values as they are; anything else as a short description."""
     if isinstance(value, _SCALARS):
-        return value if not isinstance(value, float) or math.isfinite(value) else repr(value)
+        if isinstance(value, float):
+            return value if math.isfinite(value) else repr(value)
+        return value if value is None or -_BIG <= value < _BIG else _huge(value)
     if isinstance(value, str):
         return value if len(value) <= 80 else value[:77] + "..."
-    if isinstance(value, (list, tuple)) and len(value) <= 8:
-        return [jsonable(v) for v in value]
-    if isinstance(value, dict) and len(value) <= 8 and all(isinstance(k, str) for k in value):
-        return {k: jsonable(v) for k, v in value.items()}
+    if depth < _DEPTH and isinstance(value, (list, tuple)) and len(value) <= 8:
+        return [jsonable(v, depth + 1) for v in value]
+    if (
+        depth < _DEPTH
+        and isinstance(value, dict)
+        and len(value) <= 8
+        and all(isinstance(k, str) for k in value)
+    ):
+        return {k: jsonable(v, depth + 1) for k, v in value.items()}
     return f"<{type(value).__qualname__}>"
+
+
+def _huge(value: int) -> str:
+    """A huge int by its number of digits, counted without str()."""
+    digits = int(math.log10(abs(value))) + 1
+    if abs(value) < 10 ** (digits - 1):  # log10 rounded up at the edge of a power of ten
+        digits -= 1
+    return f"<int of {digits} digits>"
 
 
 def jsonable_arg(args: tuple[Any, ...]) -> Any:

@@ -15,7 +15,7 @@ import queue
 import threading
 import time
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
 from typing import Any
 
@@ -219,10 +219,77 @@ def attach_timings(exc: BaseException, timings: list[Timing]) -> None:
         setattr(exc, TIMINGS_ATTR, timings)
 
 
+# The longest error text the trace keeps: a message can be any size (a whole file, say).
+MAX_MESSAGE = 1000
+
+
 def describe(exc: BaseException) -> str:
-    """``Type: message`` — what the trace and the summary show of an exception."""
+    """``Type: message`` — what the trace and the summary show of an exception.
+
+    Never fails and stays bounded: a ``__str__`` (or an argument's ``__repr__``)
+    that raises, or a message too long for ``str()``, is described, not obeyed.
+    A Ctrl-C while the message is built still stops the run.
+    """
     if isinstance(exc, CancelledError):
         return "CancelledError"
-    message = str(exc)
+    if isinstance(exc, Escaped):
+        return exc.description
     name = type(exc).__name__
+    try:
+        message = str(exc)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        return f"{name}: <unprintable>"
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 3] + "..."
     return f"{name}: {message}" if message else name
+
+
+class Escaped(Exception):
+    """A task's SystemExit, KeyboardInterrupt, GeneratorExit or other BaseException, made an
+    ordinary failure: what it asked for (exit, stop) is recorded, never done."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.description = description
+
+
+class Contained:
+    """Picklable wrapper the runner puts around every task: nothing a task raises escapes as
+    more than an Exception, so neither the pool nor the caller obeys it.
+
+    ``except Exception`` in the runner would let a BaseException through, and a thread
+    pool hands it to the caller as is (``sys.exit(4)`` in a task ended loiter-viz with
+    status 4). A KeyboardInterrupt in the caller's main thread (the sequential strategy
+    runs tasks there) is the user's Ctrl-C, the only place a signal raises one: it passes.
+    Traced executors stay faithful to the wrapped one; only the runner contains.
+    """
+
+    __slots__ = ("caller_pid", "fn")
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.caller_pid = os.getpid()
+
+    def __call__(self, *args: Any) -> Any:
+        try:
+            return self.fn(*args)
+        except BaseException as exc:
+            if isinstance(exc, Exception) or self.ctrl_c(exc):
+                raise
+            raise Escaped(describe(exc)) from None
+
+    def ctrl_c(self, exc: BaseException) -> bool:
+        """The user's Ctrl-C (or the CLI's SIGTERM), not the task's own KeyboardInterrupt."""
+        return (
+            isinstance(exc, KeyboardInterrupt)
+            and os.getpid() == self.caller_pid
+            and threading.current_thread() is threading.main_thread()
+        )
+
+    def __getstate__(self) -> tuple[Callable[..., Any], int]:
+        return self.fn, self.caller_pid
+
+    def __setstate__(self, state: tuple[Callable[..., Any], int]) -> None:
+        self.fn, self.caller_pid = state

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers.fixtures import sigint_default
+from helpers.commands import in_session
 
 from loiter.model import tracefile
 from loiter.model.trace import CANCELLED, UNDELIVERED
@@ -28,17 +28,8 @@ LONG = "40,40,40,40,40,40"  # 2 s each: 3 running, 3 queued when the fault hits
 
 def start(tmp_path: Path, executor: str) -> subprocess.Popen:
     """The CLI in a new session, so a signal to its group reaches the workers as Ctrl-C does."""
-    env = {**os.environ, "MPLBACKEND": "Agg", "COLUMNS": "120", "PYTHONUNBUFFERED": "1"}
     args = ["--executor", executor, "--strategy", "map", "--durations", LONG, "--unit", UNIT]
-    return subprocess.Popen(
-        [sys.executable, "-m", "loiter", *args, "--out", str(tmp_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        start_new_session=True,
-        preexec_fn=sigint_default,
-    )
+    return in_session(*args, "--out", str(tmp_path))
 
 
 def children(pid: int) -> list[int]:

@@ -18,3 +18,25 @@ def cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess
         env=env,
         timeout=timeout,
     )
+
+
+def in_session(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """The CLI started as a terminal starts it: in its own session (a signal to the group
+    reaches its workers too), Ctrl-C at its default, stdout unbuffered so a test can read on."""
+    from helpers.fixtures import sigint_default
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "loiter", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={
+            **os.environ,
+            "MPLBACKEND": "Agg",
+            "COLUMNS": "120",
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        },
+        start_new_session=True,
+        preexec_fn=sigint_default,
+    )
