@@ -135,8 +135,6 @@ def run(
         raise click.UsageError("use either --args or --durations/--scenario, not both")
     check_dask(executor, strategy, scheduler)
     strategy = check_executor(executor, strategy, workers, return_exceptions)
-    if executor == "asyncio" and workload == "flags":
-        raise click.UsageError("--workload flags runs on thread and process pools, not asyncio")
     flags = None
     if workload == "flags":
         from loiter.cli.flags import plan, run_flags
@@ -318,7 +316,7 @@ def experiment(
     if buffersize is not None and "bounded" not in strategy:
         raise click.UsageError("--buffersize is for --strategy bounded")
     try:
-        if executor == "asyncio":  # coroutines, resolved by the runner; checked here
+        if executor == "asyncio" and workload != "flags":  # resolved by the runner; checked here
             from loiter.workloads.aio import resolve_async
 
             resolve_async(workload, unit)

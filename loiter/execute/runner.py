@@ -192,7 +192,7 @@ def run_one(
     pool (see :func:`pool_broke`); the next run gets a fresh one.
     """
     if exp.executor == "asyncio":
-        return run_on_event_loop(scenario, strategy, exp, fn)
+        return run_on_event_loop(scenario, strategy, exp, fn, on_start)
     task, args = with_faults(
         fn or exp.fn or resolve(exp.workload, exp.unit), scenario.args, exp.faults
     )
@@ -236,7 +236,11 @@ def run_one(
 
 
 def run_on_event_loop(
-    scenario: Scenario, strategy: str, exp: Experiment, fn: Callable[[Any], Any] | None = None
+    scenario: Scenario,
+    strategy: str,
+    exp: Experiment,
+    fn: Callable[[Any], Any] | None = None,
+    on_start: OnStart | None = None,
 ) -> Run:
     """One scenario under one asyncio strategy, on a fresh event loop (see loiter.execute.aio).
 
@@ -248,13 +252,15 @@ def run_on_event_loop(
     task = fn or resolve_async(exp.workload, exp.unit)
     plan = exp.faults.plan(len(scenario.args)) if exp.faults else []
     pool = LoopPool(task, exp.workers, plan)
+    if on_start is not None:
+        pool.on_clock = lambda recording: on_start(scenario, strategy, recording)
     try:
         error, blocked = run_on_loop(pool, strategy, scenario.args, exp.options)
     except KeyboardInterrupt as exc:
         reason, signum = stop_reason(exc)
         partial = _freeze(pool.recording, scenario, strategy, exp, reason)
         raise RunStopped(reason, Trace([partial]), signum) from None
-    extra = {} if exp.workers else {"limit": "unlimited"}
+    extra = {**pool.notes, **({} if exp.workers else {"limit": "unlimited"})}
     run = _freeze(pool.recording, scenario, strategy, exp, error, extra)
     run.workers = run.workers or max(1, pool.slots)
     run.loop_blocked = [(a, b) for a, b in blocked]

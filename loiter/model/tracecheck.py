@@ -2,7 +2,8 @@
 
 A well-formed file can still be absurd: a ``wall_origin`` of 1e300, a task
 that finished before it started, a caller wait that ended before it began
-(or after the task it waited for was delivered), two tasks with one index,
+(or after the task it waited for was delivered), a blocked event loop's span
+that ends before it begins, two tasks with one index,
 ``chunksize`` 0, ``consumer_delay`` "slow". Every renderer would otherwise
 crash on its own, each differently. One rule: a value that a renderer or the
 simulator reads and that cannot mean anything rejects the whole file, with
@@ -94,6 +95,17 @@ def _problems(run: Run) -> Iterator[str]:
                 yield f"caller_blocked[{k}] {name} must be within ±{MAX_SECONDS:g} s, got {value!r}"
         if wait.got < wait.ask - ORDER_SLACK:
             yield f"caller_blocked[{k}] got ({wait.got!r}) is before its ask ({wait.ask!r})"
+    yield from _loop_problems(run.loop_blocked)
+
+
+def _loop_problems(spans: list[tuple[float, float]]) -> Iterator[str]:
+    """asyncio's blocked-loop spans: drawn and exported like the caller's waits, so as strict."""
+    for k, (start, end) in enumerate(spans):
+        for name, value in (("from", start), ("to", end)):
+            if not abs(value) <= MAX_SECONDS:
+                yield f"loop_blocked[{k}] {name} must be within ±{MAX_SECONDS:g} s, got {value!r}"
+        if end < start - ORDER_SLACK:
+            yield f"loop_blocked[{k}] to ({end!r}) is before its from ({start!r})"
 
 
 def _plain(task: Task, slack: float, timed: bool, unit: float) -> bool:

@@ -169,7 +169,6 @@ def test_the_command_line_runs_asyncio_with_its_own_strategies(tmp_path, capsys)
             ["-e", "asyncio", "-s", "as_completed", "--return-exceptions"],
             "is for --strategy gather",
         ),
-        (["-e", "asyncio", "--workload", "flags"], "not asyncio"),
     ],
 )
 def test_what_asyncio_does_not_have_is_refused(tmp_path, capsys, argv, message) -> None:
