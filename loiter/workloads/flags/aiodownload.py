@@ -43,6 +43,11 @@ class AsyncFlagTask:
             ),
         )
         async with client:
+            # httpx's async backend (anyio's asyncio half) loads on first use, ~20 ms on
+            # the loop: pay it here, not in whichever download happens to come first.
+            import anyio
+
+            await anyio.sleep(0)
             self._client = client
             try:
                 yield
