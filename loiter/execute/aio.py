@@ -328,7 +328,14 @@ def run_on_loop(
     pool: LoopPool, strategy: str, args: Sequence[Any], opts: Options
 ) -> tuple[str | None, list[list[float]]]:
     """One run on a fresh event loop: what the caller got, and the loop's blocked spans in
-    seconds from the run's origin. Ctrl-C propagates; ``pool.recording`` holds what ran."""
-    error, blocked = asyncio.run(drive(pool, strategy, args, opts))
+    seconds from the run's origin. Ctrl-C propagates; ``pool.recording`` holds what ran.
+    Called where a loop already runs (Jupyter's), the run gets a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: no loop here yet
+        error, blocked = asyncio.run(drive(pool, strategy, args, opts))
+    else:
+        with cf.ThreadPoolExecutor(1, thread_name_prefix="loiter-loop") as own:
+            error, blocked = own.submit(asyncio.run, drive(pool, strategy, args, opts)).result()
     origin = pool.recording.origin
     return error, [[(a - origin) / 1e9, (b - origin) / 1e9] for a, b in blocked]

@@ -15,7 +15,13 @@ from typing import Any
 
 from loiter.execute.executors import InlineExecutor, make_executor, warm_up
 from loiter.execute.strategies import STRATEGIES
-from loiter.model.names import DEFAULT_STRATEGIES, EXECUTORS, POOLLESS
+from loiter.model.names import (
+    ASYNCIO_DEFAULT_STRATEGIES,
+    DEFAULT_STRATEGIES,
+    EXECUTORS,
+    POOLLESS,
+    strategies_on,
+)
 from loiter.model.options import Options
 from loiter.model.options import run_meta as options_meta
 from loiter.model.scenarios import DEFAULT_SCENARIOS, SCENARIOS, Scenario, custom, preset
@@ -133,7 +139,7 @@ def run(
     durations: Sequence[Any] | None = None,
     *,
     scenarios: Sequence[str] = DEFAULT_SCENARIOS,
-    strategies: Sequence[str] = DEFAULT_STRATEGIES,
+    strategies: Sequence[str] | None = None,
     executor: str = "thread",
     workers: int = 3,
     unit: float = 0.5,
@@ -146,12 +152,16 @@ def run(
     """What ``loiter-viz run`` does, from Python: ``durations`` replaces the preset scenarios.
 
     ``workload`` is ``loiter``, ``spin`` or ``module:function`` (or pass ``fn``
-    itself, with ``durations`` as its arguments); ``options`` carries chunksize,
-    buffersize, consumer_delay and timeout. Bad names raise ValueError naming
-    the accepted values, as the CLI would refuse them.
+    itself, with ``durations`` as its arguments; on ``executor="asyncio"`` a
+    coroutine function is awaited, a plain one runs via ``asyncio.to_thread``);
+    ``options`` carries chunksize, buffersize, consumer_delay and timeout.
+    ``strategies`` default to the command line's (asyncio: gather, as_completed).
+    Bad names raise ValueError naming the accepted values, as the CLI would refuse them.
     """
-    _check("strategy", strategies, tuple(STRATEGIES))
     _check("executor", [executor], EXECUTORS)
+    if strategies is None:  # the command line's defaults: asyncio has its own pair
+        strategies = ASYNCIO_DEFAULT_STRATEGIES if executor == "asyncio" else DEFAULT_STRATEGIES
+    _check("strategy", strategies, strategies_on(executor))
     if durations is not None:
         chosen = [custom(tuple(durations))]
     else:
@@ -247,9 +257,9 @@ def run_on_event_loop(
     ``--workers 0`` is no limit: the run says how many ran at once at most.
     """
     from loiter.execute.aio import LoopPool, run_on_loop
-    from loiter.workloads.aio import resolve_async
+    from loiter.workloads.aio import as_coroutine, resolve_async
 
-    task = fn or resolve_async(exp.workload, exp.unit)
+    task = as_coroutine(fn) if fn else resolve_async(exp.workload, exp.unit)
     plan = exp.faults.plan(len(scenario.args)) if exp.faults else []
     pool = LoopPool(task, exp.workers, plan)
     if on_start is not None:

@@ -52,8 +52,13 @@ def resolve_async(spec: str, unit: float) -> AsyncTask:
         return partial(loiter_async, unit=unit)
     if spec == "spin":
         return partial(spin_on_loop, unit=unit, rate=spin_rate())
-    fn = import_function(spec)
-    if inspect.iscoroutinefunction(fn):
+    return as_coroutine(import_function(spec))
+
+
+def as_coroutine(fn: Callable[[Any], Any]) -> AsyncTask:
+    """``fn`` itself if it makes coroutines (a coroutine function, or an object whose
+    ``__call__`` is one), else ``fn`` run via ``asyncio.to_thread``: it must not block the loop."""
+    if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__):
         return fn
 
     async def in_thread(arg: Any) -> Any:

@@ -407,3 +407,24 @@ def test_the_report_draws_the_blocked_loop_over_the_caller_lane() -> None:
     pool = payload(Trace([loop_run("gather")]), style=LIGHT, lanes="tasks", title=None)
     assert pool["runs"][0]["loopBlocked"] == {"from": [], "to": []}
     assert "event loop blocked (its measured lag)" not in [e["label"] for e in pool["legend"]]
+
+
+def test_from_python_asyncio_has_its_own_strategies_and_runs_inside_a_running_loop() -> None:
+    import asyncio
+
+    import loiter
+
+    trace = loiter.run([2, 1], executor="asyncio", workers=2, unit=UNIT)
+    assert [r.strategy for r in trace] == ["gather", "as_completed"]
+    with pytest.raises(ValueError, match="strategy 'map' is not one of"):
+        loiter.run([1], strategies=["map"], executor="asyncio")
+    (plain,) = loiter.run([0.1, 0.1], strategies=["gather"], executor="asyncio", fn=time.sleep)
+    assert [t.outcome for t in plain.tasks] == [OK, OK]  # not awaited: run via to_thread
+    assert max(t.finished for t in plain.tasks) < 0.1 + TOLERANCE  # side by side
+
+    async def in_a_notebook():  # Jupyter's loop is running: the run gets a loop of its own
+        return loiter.run([2, 1], strategies=["gather"], executor="asyncio", unit=UNIT)
+
+    (run,) = asyncio.run(in_a_notebook()).runs
+    assert [t.outcome for t in run.tasks] == [OK, OK]
+    assert run.tasks[0].finished == pytest.approx(2 * UNIT, abs=TOLERANCE)

@@ -749,7 +749,7 @@
       showTip(evt, idx >= 0 ? `caller blocked, waiting for #${idx}` : "caller blocked, waiting for a result", rows);
     } else if (h.loop !== undefined) {
       const b = h.loop;
-      showTip(evt, "event loop blocked (its measured lag)", [["from", fmt(p.lbFrom[b])], ["to", fmt(p.lbTo[b])], ["blocked", fmt(p.lbTo[b] - p.lbFrom[b])], ["why", "a task ran without awaiting: no other task, nor the caller, could run"]]);
+      showTip(evt, "event loop blocked (its measured lag)", [["from", fmt(p.lbFrom[b])], ["to", fmt(p.lbTo[b])], ["blocked", fmt(p.lbTo[b] - p.lbFrom[b])], ["why", "a task that never awaits: nothing else ran"]]);
     } else if (h.caller !== undefined) {
       showTip(evt, "caller not blocked", [["at", fmt(h.caller)], ["doing", "submitting, or its own work on results"]]);
     } else if (h.count) {
