@@ -22,7 +22,7 @@ from loiter.execute.aio import AS_COMPLETED_FORM
 from loiter.execute.runner import Experiment, run_experiment, run_one
 from loiter.model import tracefile
 from loiter.model.options import Options
-from loiter.model.scenarios import Scenario
+from loiter.model.scenarios import Scenario, preset
 from loiter.model.trace import CANCELLED, ERROR, OK, TIMED_OUT, UNDELIVERED, Trace
 from loiter.render.html.report import payload
 from loiter.render.styles import LIGHT
@@ -428,3 +428,28 @@ def test_from_python_asyncio_has_its_own_strategies_and_runs_inside_a_running_lo
     (run,) = asyncio.run(in_a_notebook()).runs
     assert [t.outcome for t in run.tasks] == [OK, OK]
     assert run.tasks[0].finished == pytest.approx(2 * UNIT, abs=TOLERANCE)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "workers"),
+    [(preset("slow-first", 0), 3), (Scenario("custom", (1, 3, 2, 1, 2)), 2)],
+)
+def test_slots_match_the_ideal_fifo_pool_judged_on_the_runs_own_noise(scenario, workers) -> None:
+    """The issue's check: gather delivers everything at the last finish, as_completed at each."""
+
+    def measure(unit: float):
+        runs = []
+        for strategy in ("gather", "as_completed"):
+            exp = Experiment([scenario], [strategy], "asyncio", workers, unit)
+            runs.append(run_one(scenario, strategy, exp))
+        return runs
+
+    def judge(runs) -> None:
+        for run in runs:
+            ys = yardstick(run)
+            ys.check(run)
+            ys.check_stalls(run)
+
+    gathered, completed = quiet(measure, judge, 0.1)
+    assert len({t.delivered for t in gathered.tasks}) == 1
+    assert completed.summary().first_result < gathered.summary().first_result
