@@ -187,10 +187,12 @@ def run(
     if not quiet:
         total = len(chosen) * len(strategy)
         detail = f"{len(flags.countries)} flags" if flags else f"unit {unit:g}s"
-        console.print(
-            f"[bold]loiter-viz[/]: {total} run(s) on a {executor} pool of {workers}, {detail}",
-            highlight=False,
+        where = (
+            f"an asyncio event loop, {f'{workers} slots' if workers else 'no limit'}"
+            if executor == "asyncio"
+            else f"a {executor} pool of {workers}"
         )
+        console.print(f"[bold]loiter-viz[/]: {total} run(s) on {where}, {detail}", highlight=False)
     # FORCE_COLOR makes rich treat a pipe as a terminal: colour yes, live frames no. The live
     # view watches pool workers; an event loop's tasks get their tables after each run.
     live = not quiet and console.is_terminal and sys.stdout.isatty() and executor != "asyncio"
