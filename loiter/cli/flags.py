@@ -128,7 +128,8 @@ def run_flags(plan: FlagsPlan, exp: Experiment, console: Console, quiet: bool) -
     from ..render.terminal.tables import task_table
     from ..render.words import flags_report
 
-    with plan.task() as fn, nullcontext() if quiet else RunProgress(console) as progress:
+    on_loop = exp.executor == "asyncio"
+    with plan.task(on_loop) as fn, nullcontext() if quiet else RunProgress(console) as progress:
         exp = replace(exp, scenarios=[plan.scenario], workload="flags", fn=fn)
 
         def on_run(run: Run) -> None:

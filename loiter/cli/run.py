@@ -138,8 +138,6 @@ def run(
         raise click.UsageError("use either --args or --durations/--scenario, not both")
     check_dask(executor, strategy, scheduler)
     strategy = check_executor(executor, strategy, workers, return_exceptions)
-    if executor == "asyncio" and workload == "flags":
-        raise click.UsageError("--workload flags runs on thread and process pools, not asyncio")
     flags = None
     if workload == "flags":
         from loiter.cli.flags import plan, run_flags
@@ -193,10 +191,12 @@ def run(
     if not quiet:
         total = len(chosen) * len(strategy)
         detail = f"{len(flags.countries)} flags" if flags else f"unit {unit:g}s"
-        console.print(
-            f"[bold]loiter-viz[/]: {total} run(s) on a {executor} pool of {workers}, {detail}",
-            highlight=False,
+        where = (
+            f"an asyncio event loop, {f'{workers} slots' if workers else 'no limit'}"
+            if executor == "asyncio"
+            else f"a {executor} pool of {workers}"
         )
+        console.print(f"[bold]loiter-viz[/]: {total} run(s) on {where}, {detail}", highlight=False)
     # FORCE_COLOR makes rich treat a pipe as a terminal: colour yes, live frames no. The live
     # view watches pool workers; an event loop's tasks get their tables after each run.
     live = not quiet and console.is_terminal and sys.stdout.isatty() and executor != "asyncio"
@@ -323,7 +323,7 @@ def experiment(
     if buffersize is not None and "bounded" not in strategy:
         raise click.UsageError("--buffersize is for --strategy bounded")
     try:
-        if executor == "asyncio":  # coroutines, resolved by the runner; checked here
+        if executor == "asyncio" and workload != "flags":  # resolved by the runner; checked here
             from loiter.workloads.aio import resolve_async
 
             resolve_async(workload, unit)

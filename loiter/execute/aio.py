@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures as cf
 import contextlib
+import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
@@ -24,12 +25,20 @@ from loiter.model.names import CALLER
 from loiter.model.options import Options
 from loiter.record.recording import Recording, gave_up
 from loiter.record.worker import attach_timings, describe, now
-from loiter.workloads.aio import AsyncTask
+from loiter.workloads.aio import AsyncTask, session
 from loiter.workloads.faults import RAISE, TaskFailed
 
 # The loop lag that counts as "blocked": well above a loaded machine's wake-up noise.
 LAG_TICK = 0.005
 LAG_THRESHOLD = 0.02
+
+# How the caller takes results as they finish: Python 3.13 made as_completed an async
+# iterator that yields the tasks themselves; before, a plain iterator of awaitables.
+AS_COMPLETED_FORM = (
+    "async for task in asyncio.as_completed(tasks)"
+    if sys.version_info >= (3, 13)
+    else "for next_done in asyncio.as_completed(tasks)"
+)
 
 
 Spawn = Callable[[Coroutine[Any, Any, Any]], Any]  # asyncio.create_task, or a TaskGroup's
@@ -38,8 +47,15 @@ Spawn = Callable[[Coroutine[Any, Any, Any]], Any]  # asyncio.create_task, or a T
 class LoopPool:
     """One run's tasks on the running loop: the slots they take and what the caller sees."""
 
-    def __init__(self, fn: AsyncTask, limit: int, plan: Sequence[str | None]) -> None:
+    def __init__(
+        self,
+        fn: AsyncTask,
+        limit: int,
+        plan: Sequence[str | None],
+        on_clock: Callable[[Recording], None] | None = None,
+    ) -> None:
         self.fn = fn
+        self.on_clock = on_clock  # e.g. a progress bar's, told of each run's recording
         self.recording = Recording()
         self.semaphore = asyncio.Semaphore(limit) if limit else None
         self.free: list[int] = []  # slots given back, lowest first
@@ -47,6 +63,13 @@ class LoopPool:
         self.plan = plan
         self.finished: list[int] = []  # indices in the order their tasks ended
         self.tasks: list[asyncio.Task[Any]] = []
+        self.notes: dict[str, Any] = {}  # what the strategy says about itself, for Run.options
+
+    def start_clock(self) -> None:
+        """The run begins now: what was opened before (an HTTP client) is set-up, not the run."""
+        self.recording = Recording()
+        if self.on_clock is not None:
+            self.on_clock(self.recording)
 
     def submit(self, arg: Any, spawn: Spawn | None = None) -> Any:
         """Create the task for ``arg`` (``spawn`` is e.g. a TaskGroup's create_task)."""
@@ -153,9 +176,24 @@ async def run_gather(loop: LoopPool, args: Sequence[Any], opts: Options) -> None
 
 
 async def run_as_completed(loop: LoopPool, args: Sequence[Any], opts: Options) -> None:
-    """``for c in asyncio.as_completed(tasks): await c``: each result as its task finishes."""
+    """Each result as its task finishes, in the form this Python has (``AS_COMPLETED_FORM``).
+
+    3.13+: ``async for task in asyncio.as_completed(tasks)`` yields the tasks themselves;
+    before: ``for c in asyncio.as_completed(tasks): await c``, in the order they ended.
+    """
     tasks = [loop.submit(arg) for arg in args]
     rec = loop.recording
+    loop.notes["as_completed"] = AS_COMPLETED_FORM
+    if sys.version_info >= (3, 13):
+        ask = now()
+        async for task in asyncio.as_completed(tasks):
+            got = now()
+            index = loop.index_of(task)
+            rec.waited(ask, got, index)
+            loop.deliver(index, task, got)
+            await consume(opts)
+            ask = now()
+        return
     for k, next_done in enumerate(asyncio.as_completed(tasks)):
         ask = now()
         with contextlib.suppress(Exception):  # recorded on the task: the others go on
@@ -255,7 +293,16 @@ async def drive(
     loop: LoopPool, strategy: str, args: Sequence[Any], opts: Options
 ) -> tuple[str | None, list[tuple[int, int]]]:
     """Run one strategy on the running loop; what the caller got (None: all went well) and the
-    loop's blocked spans. Tasks the caller left behind run on unseen, as in a real program."""
+    loop's blocked spans. Tasks the caller left behind run on unseen, as in a real program.
+    The task's session (if it has one) is open for all of it, and opened before the clock."""
+    async with session(loop.fn):
+        loop.start_clock()
+        return await _drive(loop, strategy, args, opts)
+
+
+async def _drive(
+    loop: LoopPool, strategy: str, args: Sequence[Any], opts: Options
+) -> tuple[str | None, list[tuple[int, int]]]:
     blocked: list[tuple[int, int]] = []
     monitor = asyncio.create_task(watch_lag(blocked))
     error = None
@@ -282,7 +329,14 @@ def run_on_loop(
     pool: LoopPool, strategy: str, args: Sequence[Any], opts: Options
 ) -> tuple[str | None, list[list[float]]]:
     """One run on a fresh event loop: what the caller got, and the loop's blocked spans in
-    seconds from the run's origin. Ctrl-C propagates; ``pool.recording`` holds what ran."""
-    error, blocked = asyncio.run(drive(pool, strategy, args, opts))
+    seconds from the run's origin. Ctrl-C propagates; ``pool.recording`` holds what ran.
+    Called where a loop already runs (Jupyter's), the run gets a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: no loop here yet
+        error, blocked = asyncio.run(drive(pool, strategy, args, opts))
+    else:
+        with cf.ThreadPoolExecutor(1, thread_name_prefix="loiter-loop") as own:
+            error, blocked = own.submit(asyncio.run, drive(pool, strategy, args, opts)).result()
     origin = pool.recording.origin
     return error, [[(a - origin) / 1e9, (b - origin) / 1e9] for a, b in blocked]

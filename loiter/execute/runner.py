@@ -14,7 +14,7 @@ from loiter.execute.abandon import ABANDONED, ABANDONED_COUNT, settle, stop_pool
 from loiter.execute.arguments import check_run
 from loiter.execute.executors import InlineExecutor, make_executor, warm_up
 from loiter.execute.strategies import STRATEGIES
-from loiter.model.names import DEFAULT_STRATEGIES, POOLLESS
+from loiter.model.names import ASYNCIO_DEFAULT_STRATEGIES, DEFAULT_STRATEGIES, POOLLESS
 from loiter.model.options import Options
 from loiter.model.options import run_meta as options_meta
 from loiter.model.scenarios import DEFAULT_SCENARIOS, Scenario, custom, preset
@@ -129,7 +129,7 @@ def run(
     durations: Sequence[Any] | None = None,
     *,
     scenarios: Sequence[str] = DEFAULT_SCENARIOS,
-    strategies: Sequence[str] = DEFAULT_STRATEGIES,
+    strategies: Sequence[str] | None = None,
     executor: str = "thread",
     workers: int = 3,
     unit: float = 0.5,
@@ -142,10 +142,15 @@ def run(
     """What ``loiter-viz run`` does, from Python: ``durations`` replaces the preset scenarios.
 
     ``workload`` is ``loiter``, ``spin`` or ``module:function`` (or pass ``fn``
-    itself, with ``durations`` as its arguments); ``options`` carries chunksize,
-    buffersize, consumer_delay and timeout. A bad argument raises ValueError or
-    TypeError naming it (see :mod:`loiter.execute.arguments`), as the CLI refuses it.
+    itself, with ``durations`` as its arguments; on ``executor="asyncio"`` a
+    coroutine function is awaited, a plain one runs via ``asyncio.to_thread``);
+    ``options`` carries chunksize, buffersize, consumer_delay and timeout.
+    ``strategies`` default to the command line's (asyncio: gather, as_completed).
+    A bad argument raises ValueError or TypeError naming it (see
+    :mod:`loiter.execute.arguments`), as the CLI refuses it.
     """
+    if strategies is None:  # the command line's defaults: asyncio has its own pair
+        strategies = ASYNCIO_DEFAULT_STRATEGIES if executor == "asyncio" else DEFAULT_STRATEGIES
     check_run(
         durations,
         scenarios,
@@ -192,7 +197,7 @@ def run_one(
     pool (see :func:`pool_broke`); the next run gets a fresh one.
     """
     if exp.executor == "asyncio":
-        return run_on_event_loop(scenario, strategy, exp, fn)
+        return run_on_event_loop(scenario, strategy, exp, fn, on_start)
     task, args = with_faults(
         fn or exp.fn or resolve(exp.workload, exp.unit), scenario.args, exp.faults
     )
@@ -260,25 +265,31 @@ def _settle(pool: cf.Executor, recording: Recording, timeout: float | None) -> l
 
 
 def run_on_event_loop(
-    scenario: Scenario, strategy: str, exp: Experiment, fn: Callable[[Any], Any] | None = None
+    scenario: Scenario,
+    strategy: str,
+    exp: Experiment,
+    fn: Callable[[Any], Any] | None = None,
+    on_start: OnStart | None = None,
 ) -> Run:
     """One scenario under one asyncio strategy, on a fresh event loop (see loiter.execute.aio).
 
     ``--workers 0`` is no limit: the run says how many ran at once at most.
     """
     from loiter.execute.aio import LoopPool, run_on_loop
-    from loiter.workloads.aio import resolve_async
+    from loiter.workloads.aio import as_coroutine, resolve_async
 
-    task = fn or resolve_async(exp.workload, exp.unit)
+    task = as_coroutine(fn) if fn else resolve_async(exp.workload, exp.unit)
     plan = exp.faults.plan(len(scenario.args)) if exp.faults else []
     pool = LoopPool(task, exp.workers, plan)
+    if on_start is not None:
+        pool.on_clock = lambda recording: on_start(scenario, strategy, recording)
     try:
         error, blocked = run_on_loop(pool, strategy, scenario.args, exp.options)
     except KeyboardInterrupt as exc:
         reason, signum = stop_reason(exc)
         partial = _freeze(pool.recording, scenario, strategy, exp, reason)
         raise RunStopped(reason, Trace([partial]), signum) from None
-    extra = {} if exp.workers else {"limit": "unlimited"}
+    extra = {**pool.notes, **({} if exp.workers else {"limit": "unlimited"})}
     run = _freeze(pool.recording, scenario, strategy, exp, error, extra)
     run.workers = run.workers or max(1, pool.slots)
     run.loop_blocked = [(a, b) for a, b in blocked]

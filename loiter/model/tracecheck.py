@@ -2,7 +2,8 @@
 
 A well-formed file can still be absurd: a ``wall_origin`` of 1e300, a task
 that finished before it started, a caller wait that ended before it began
-(or after the task it waited for was delivered), two tasks with one index,
+(or after the task it waited for was delivered), a blocked event loop's span
+that ends before it begins, two tasks with one index,
 ``chunksize`` 0, ``consumer_delay`` "slow". Every renderer would otherwise
 crash on its own, each differently. One rule: a value that a renderer or the
 simulator reads and that cannot mean anything rejects the whole file, with
@@ -95,15 +96,18 @@ def _problems(run: Run) -> Iterator[str]:
         if wait.got < wait.ask - ORDER_SLACK:
             yield f"caller_blocked[{k}] got ({wait.got!r}) is before its ask ({wait.ask!r})"
     yield from _span_problems("caller_submitting", run.caller_submitting)
+    yield from _span_problems("loop_blocked", run.loop_blocked)
 
 
 def _span_problems(name: str, spans: list[tuple[float, float]]) -> Iterator[str]:
-    """``[[from, to], ...]`` of the caller (or its loop): in bounds, each from <= to."""
+    """``[[from, to], ...]`` of the caller or its event loop: drawn and exported like the
+    caller's waits, so as strict."""
     for k, (start, end) in enumerate(spans):
-        if not -MAX_SECONDS <= start <= end + ORDER_SLACK <= MAX_SECONDS + ORDER_SLACK:
-            yield (
-                f"{name}[{k}] must run forwards within ±{MAX_SECONDS:g} s, got [{start!r}, {end!r}]"
-            )
+        for end_name, value in (("from", start), ("to", end)):
+            if not abs(value) <= MAX_SECONDS:
+                yield f"{name}[{k}] {end_name} must be within ±{MAX_SECONDS:g} s, got {value!r}"
+        if end < start - ORDER_SLACK:
+            yield f"{name}[{k}] to ({end!r}) is before its from ({start!r})"
 
 
 def _plain(task: Task, slack: float, timed: bool, unit: float) -> bool:

@@ -2,7 +2,8 @@
 
 Chrome layout: one process per run, one thread (track) per worker holding the
 ``running`` slices (a worker runs one task at a time, so its slices never
-overlap), plus a ``caller`` track with its blocked intervals. Queued and held
+overlap), plus a ``caller`` track with its blocked intervals and, for asyncio,
+an ``event loop`` track with the spans the loop itself was blocked. Queued and held
 spans overlap freely, so they are async events (``b``/``e``) keyed by task;
 a flow arrow (``s``/``f``) goes from each task's finish to its delivery.
 Times are integer-rounded microseconds from the run's origin.
@@ -15,9 +16,10 @@ import io
 import re
 from typing import Any
 
-from loiter.model.trace import Run, Trace, worker_labels
+from loiter.model.trace import Run, Task, Trace, worker_labels
 
 CALLER_TID = 0
+LOOP_TRACK = "event loop"
 CSV_COLUMNS = (
     "run",
     "scenario",
@@ -35,6 +37,7 @@ CSV_COLUMNS = (
     "held_s",
     "stall_s",
     "error",
+    "loop_blocked_s",
 )
 
 
@@ -76,6 +79,12 @@ def _run_events(run: Run, pid: int, labels: dict[str, str]) -> list[dict[str, An
     out = meta
     for b in run.caller_blocked:
         out.append(_slice(pid, CALLER_TID, "blocked", b.ask, b.got, {"waiting_for": b.index}))
+    if run.loop_blocked:  # its own track: the spans overlap the caller's waits freely
+        loop_tid = len(tids) + 1
+        track = {"name": LOOP_TRACK}
+        out.append({"ph": "M", "pid": pid, "tid": loop_tid, "name": "thread_name", "args": track})
+        for start, end in run.loop_blocked:
+            out.append(_slice(pid, loop_tid, "loop blocked", start, end, {"measured": "loop lag"}))
     for task, stall in zip(run.tasks, run.stalls()):
         args = {"index": task.index, "arg": task.arg, "outcome": task.outcome}
         if task.error:
@@ -164,9 +173,21 @@ def to_csv(trace: Trace) -> str:
                         )
                     ),
                     _cell(task.error or ""),
+                    "" if run.executor != "asyncio" else _num(_loop_blocked_during(run, task)),
                 ]
             )
     return buf.getvalue()
+
+
+def _loop_blocked_during(run: Run, task: Task) -> float:
+    """Seconds of the task's life (submit to its last timestamp) that the event loop was blocked:
+    time in which neither it nor the caller could move."""
+    stamps = [task.submitted, task.started, task.finished, task.delivered]
+    known = [s for s in stamps if s is not None]
+    if not known:
+        return 0.0
+    begin, end = known[0], known[-1]
+    return sum(max(0.0, min(b, end) - max(a, begin)) for a, b in run.loop_blocked)
 
 
 # A text cell starting with one of these is a formula to a spreadsheet (OWASP "CSV Injection").

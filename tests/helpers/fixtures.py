@@ -85,3 +85,25 @@ def sigint_default() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def blocked_loop() -> Run:
+    """spin on an event loop, 3 slots: the tasks ran one after another while the loop was
+    blocked (0-0.2 s, 0.25-0.5 s); #0 came out in the gap between, the rest at the end."""
+    tasks = [
+        Task(0, 2, 0.0, 0.0, 0.2, 0.21, "s1", "ok", 20),
+        Task(1, 1, 0.0, 0.2, 0.3, 0.5, "s2", "ok", 10),
+        Task(2, 2, 0.0, 0.3, 0.5, 0.5, "s3", "ok", 20),
+    ]
+    blocked = [Blocked(0.0, 0.21, 0), Blocked(0.21, 0.5, 1), Blocked(0.5, 0.5, 2)]
+    return Run(
+        "cpu",
+        "as_completed",
+        "asyncio",
+        3,
+        0.1,
+        tasks,
+        blocked,
+        workload="spin",
+        loop_blocked=[(0.0, 0.2), (0.25, 0.5)],
+    )

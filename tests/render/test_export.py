@@ -10,7 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from helpers.fixtures import failing_map, sample_trace, slow_first_map
+from helpers.fixtures import blocked_loop, failing_map, sample_trace, slow_first_map
 
 from loiter.cli import main
 from loiter.model.trace import Trace
@@ -39,7 +39,7 @@ def test_chrome_ids_are_integers_and_tracks_are_named() -> None:
 
 def test_chrome_slices_nest_on_every_track() -> None:
     tracks = defaultdict(list)
-    for e in _events(sample_trace()):
+    for e in _events(Trace([*sample_trace(), blocked_loop()])):
         if e["ph"] == "X":
             tracks[e["pid"], e["tid"]].append((e["ts"], e["ts"] + e["dur"]))
     assert tracks
@@ -135,3 +135,39 @@ def test_version_1_file_keeps_loading_with_defaults() -> None:
     assert [t.result for t in run.tasks] == [None, None]
     assert run.tasks[1].held == 0.5
     assert to_csv(trace).count("\n") == 3
+
+
+def test_chrome_shows_the_blocked_event_loop_on_a_track_of_its_own() -> None:
+    events = _events(Trace([slow_first_map(), blocked_loop()]))
+    names = {
+        (e["pid"], e["tid"]): e["args"]["name"]
+        for e in events
+        if e["ph"] == "M" and e["name"] == "thread_name"
+    }
+    loops = [key for key, name in names.items() if name == "event loop"]
+    assert loops == [(2, 4)]  # only the asyncio run; after its caller and 3 slots
+    spans = [
+        (e["ts"], e["dur"]) for e in events if e["ph"] == "X" and (e["pid"], e["tid"]) in loops
+    ]
+    assert spans == [(0.0, 200_000.0), (250_000.0, 250_000.0)]
+    assert {e["name"] for e in events if (e["pid"], e["tid"]) in loops and e["ph"] == "X"} == {
+        "loop blocked"
+    }
+
+
+def test_csv_says_how_long_the_loop_was_blocked_in_each_tasks_life() -> None:
+    rows = list(csv.DictReader(io.StringIO(to_csv(Trace([slow_first_map(), blocked_loop()])))))
+    assert CSV_COLUMNS[-1] == "loop_blocked_s"
+    pool = [r["loop_blocked_s"] for r in rows if r["run"] == "1"]
+    assert pool == [""] * 5  # a pool has no event loop: a time that never happened
+    loop = {int(r["index"]): float(r["loop_blocked_s"]) for r in rows if r["run"] == "2"}
+    # #0 lived 0-0.21 s (blocked 0-0.2); #1 and #2 until 0.5 s, through both spans
+    assert loop == {0: pytest.approx(0.2), 1: pytest.approx(0.45), 2: pytest.approx(0.45)}
+
+
+def test_export_of_a_saved_asyncio_trace_keeps_the_blocked_loop(tmp_path: Path, capsys) -> None:
+    path = save(Trace([blocked_loop()]), tmp_path / "t.json")
+    assert load(path).runs[0].loop_blocked == [(0.0, 0.2), (0.25, 0.5)]
+    assert _cli(["export", str(path), "--to", "chrome"]) == 0
+    chrome = json.loads((tmp_path / "t.chrome.json").read_text())["traceEvents"]
+    assert sum(e.get("name") == "loop blocked" for e in chrome) == 2

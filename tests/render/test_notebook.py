@@ -57,3 +57,14 @@ def test_map_stalls_and_as_completed_does_not(cells: dict) -> None:
     # a result held behind another is held a whole unit; noise is a fraction of one.
     assert stalls["map"] == pytest.approx(5, abs=0.5)
     assert stalls["as_completed"] < 0.5
+
+
+def test_the_asyncio_cell_shows_gather_waiting_and_the_blocked_loop(cells: dict) -> None:
+    cell = cells["asyncio"]
+    text = _text(cell)
+    first = ast.literal_eval(text.split("first result (units): ")[1].split(" ·")[0])
+    assert first["gather"] == pytest.approx(4, abs=0.5)  # the slowest one's finish
+    assert first["as_completed"] == pytest.approx(2, abs=0.5)
+    blocked = float(text.split("loop blocked (units): ")[1])
+    assert blocked == pytest.approx(5, abs=1)  # spin 2+1+2 units, on the loop itself
+    assert "the event loop was blocked" in _result(cell, "text/html")

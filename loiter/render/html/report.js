@@ -79,6 +79,7 @@
       result: sparse(t.result, n), error: sparse(t.error, n),
       sRow: Int32Array.from(run.stalls.row), sFrom: stepped(run.stalls.from), sTo: stepped(run.stalls.to),
       ask: stepped(run.waits.ask), got: stepped(run.waits.got), waitFor: Int32Array.from(run.waits.for),
+      lbFrom: stepped(run.loopBlocked.from), lbTo: stepped(run.loopBlocked.to),
       selected: -1, held: [], release: -1,
     };
     p.rowOf = new Map();
@@ -378,6 +379,7 @@
     ctx.clip();
     ctx.drawImage(p.off, gutter, T, p.pw, p.contentH);
     if (p.lanes === "workers") drawCurves(p); else if (p.detail) drawTaskDetail(p);
+    drawLoopBlocked(p);
     drawWaitLabels(p);
     drawHighlight(p);
     ctx.restore();
@@ -459,16 +461,35 @@
     }
   }
 
-  let hatch = null;
+  const hatches = new Map();
   function hatchPattern(ctx, color) {
-    if (hatch) return hatch;
+    if (hatches.has(color)) return hatches.get(color);
     const c = document.createElement("canvas");
     c.width = c.height = 8;
     const g = c.getContext("2d");
     g.strokeStyle = color; g.lineWidth = 1;
     g.beginPath(); g.moveTo(0, 8); g.lineTo(8, 0); g.moveTo(-2, 2); g.lineTo(2, -2); g.moveTo(6, 10); g.lineTo(10, 6); g.stroke();
-    hatch = ctx.createPattern(c, "repeat");
+    const hatch = ctx.createPattern(c, "repeat");
+    hatches.set(color, hatch);
     return hatch;
+  }
+
+  // asyncio: the spans the event loop itself was blocked (its measured lag), cross-hatched in
+  // the stall colour over the caller lane and a little taller, as in the PNG
+  const LOOP_FILL = `rgba(${rgba(C.stall, 0.25).join(",")})`;
+  function drawLoopBlocked(p) {
+    const ctx = p.ctx, [y, h] = callerBand(p), top = T + y - 0.1 * h, hh = 1.2 * h;
+    let shown = 0;
+    ctx.lineWidth = 1;
+    for (let q = 0; q < p.lbFrom.length; q++) {
+      if (p.lbTo[q] < view.t0 || p.lbFrom[q] > view.t1) continue;
+      const x0 = xOf(p, p.lbFrom[q]), w = Math.max(1, xOf(p, p.lbTo[q]) - x0);
+      ctx.fillStyle = LOOP_FILL; ctx.fillRect(x0, top, w, hh);
+      ctx.fillStyle = hatchPattern(ctx, C.stall); ctx.fillRect(x0, top, w, hh);
+      ctx.strokeStyle = C.stall; ctx.strokeRect(x0, top, w, hh);
+      shown++;
+    }
+    p.canvas.dataset.loopBlocked = String(shown);
   }
 
   function drawTaskDetail(p) { // few rows: hatched queues, diamonds, fates, as in the PNG
@@ -657,6 +678,10 @@
   function hit(p, x, y) {
     const tol = 3 * (view.t1 - view.t0) / p.pw, t = tOf(p, x), yy = y - T;
     const [cy, ch] = callerBand(p);
+    if (yy >= cy - 0.1 * ch - 2 && yy <= cy + 1.1 * ch + 2) {
+      const b = upper(p.lbFrom, t + tol) - 1;
+      if (b >= 0 && p.lbTo[b] >= t - tol) return { loop: b };
+    }
     if (yy >= cy - 2 && yy <= cy + ch + 2) {
       const q = upper(p.ask, t + tol) - 1;
       if (q >= 0 && p.got[q] >= t - tol) return { wait: q };
@@ -722,6 +747,9 @@
       const rows = [["from", fmt(p.ask[q])], ["to", fmt(p.got[q])], ["blocked", fmt(p.got[q] - p.ask[q])]];
       if (row !== undefined) rows.push(["its arg", String(p.arg[row])], ["it finished", fmt(p.fin[row])]);
       showTip(evt, idx >= 0 ? `caller blocked, waiting for #${idx}` : "caller blocked, waiting for a result", rows);
+    } else if (h.loop !== undefined) {
+      const b = h.loop;
+      showTip(evt, "event loop blocked (its measured lag)", [["from", fmt(p.lbFrom[b])], ["to", fmt(p.lbTo[b])], ["blocked", fmt(p.lbTo[b] - p.lbFrom[b])], ["why", "a task that never awaits: nothing else ran"]]);
     } else if (h.caller !== undefined) {
       showTip(evt, "caller not blocked", [["at", fmt(h.caller)], ["doing", "submitting, or its own work on results"]]);
     } else if (h.count) {
@@ -818,6 +846,10 @@
       const p = panels[i], b = p.canvas.getBoundingClientRect(), box = taskBox(p, row, false);
       const mid = Number.isNaN(p.sta[row]) ? [xOf(p, p.sub[row]), T + (row + 0.5) * p.rowH] : [box[0] + box[2] / 2, box[1] + box[3] / 2];
       return { x: b.left + mid[0], y: b.top + mid[1] };
+    },
+    locateLoopBlocked(i, q) {
+      const p = panels[i], b = p.canvas.getBoundingClientRect(), [y, h] = callerBand(p);
+      return { x: b.left + (xOf(p, p.lbFrom[q]) + xOf(p, p.lbTo[q])) / 2, y: b.top + T + y + h / 2 };
     },
     locateWait(i, q) {
       const p = panels[i], b = p.canvas.getBoundingClientRect(), [y, h] = callerBand(p);

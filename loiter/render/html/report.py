@@ -28,7 +28,15 @@ from loiter.model.atomic import write_atomic
 from loiter.model.trace import OUTCOMES, Run, Stall, Summary, Trace, summarize, worker_labels
 from loiter.render.gantt import legend_handles, resolve_lanes
 from loiter.render.styles import Style, get_style
-from loiter.render.words import clock_note, comparisons, percent, seconds, timings, verdict
+from loiter.render.words import (
+    clock_note,
+    comparisons,
+    percent,
+    seconds,
+    setup,
+    timings,
+    verdict,
+)
 
 # advise_run replays a run under every setup it suggests: 1.6 s at 1,000 tasks and
 # superlinear past that, so bigger runs get a pointer to ``loiter-viz advise`` instead.
@@ -127,13 +135,7 @@ def payload(trace: Trace, *, style: Style, lanes: str, title: str | None) -> dic
     views = frozenset(resolve_lanes(lanes, len(r.tasks)) for r in runs) or frozenset({"tasks"})
     first = runs[0] if runs else None
     return {
-        "title": title
-        or (
-            f"{first.workload} on a {first.executor} pool, {first.workers} workers, "
-            f"unit {first.unit:g}s"
-            if first
-            else "loiter trace: no runs"
-        ),
+        "title": title or (setup(first) if first else "loiter trace: no runs"),
         "style": style.name,
         "palette": len(style.workers),
         "workers": list(workers),
@@ -195,6 +197,10 @@ def _run(
             "got": _us_column([b.got for b in waits], steps=True),
             "for": [-1 if b.index is None else b.index for b in waits],
         },
+        "loopBlocked": {  # asyncio: when nobody could run, not even the caller (its lag)
+            "from": _us_column([a for a, _ in run.loop_blocked], steps=True),
+            "to": _us_column([b for _, b in run.loop_blocked], steps=True),
+        },
     }
 
 
@@ -235,7 +241,8 @@ def _legend(
 
     outcomes = frozenset(t.outcome for r in runs for t in r.tasks)
     entries = []
-    for h in legend_handles(workers, st, views=views, outcomes=outcomes):
+    loop = any(r.loop_blocked for r in runs)
+    for h in legend_handles(workers, st, views=views, outcomes=outcomes, loop_blocked=loop):
         if isinstance(h, Line2D):
             face = h.get_markerfacecolor()
             entries.append(

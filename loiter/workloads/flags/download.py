@@ -39,25 +39,35 @@ class NotFound(HTTPStatusError):
     """404: the book's second outcome, counted apart from other errors."""
 
 
-def flag_task(base_url: str, dest: str | Path, timeout: float = 10.0) -> partial[dict[str, Any]]:
-    """``download_one`` bound to a loopback server and a folder (picklable for process pools)."""
+def loopback(base_url: str) -> str:
+    """``base_url`` without its trailing slash; ValueError unless it is on this machine."""
     host = urlsplit(base_url).hostname or ""
     try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
-        loopback = False
-    if not loopback:
+        local = False
+    if not local:
         raise ValueError(f"{base_url}: flag downloads only go to a loopback address")
+    return base_url.rstrip("/")
+
+
+def flag_task(base_url: str, dest: str | Path, timeout: float = 10.0) -> partial[dict[str, Any]]:
+    """``download_one`` bound to a loopback server and a folder (picklable for process pools)."""
+    base_url = loopback(base_url)
     # httpx imports parts of itself on the first Client (~15 ms of GIL): pay that
     # here, not in whichever worker thread happens to download first.
     _client(timeout)
-    return partial(download_one, base_url=base_url.rstrip("/"), dest=str(dest), timeout=timeout)
+    return partial(download_one, base_url=base_url, dest=str(dest), timeout=timeout)
 
 
 def download_one(cc: str, *, base_url: str, dest: str, timeout: float) -> dict[str, Any]:
     """GET one flag and save it as ``<cc>.gif``; the result is what the trace keeps."""
     name = cc.lower()
-    resp = _client(timeout).get(f"{base_url}/{name}/{name}.gif")
+    return save_flag(_client(timeout).get(f"{base_url}/{name}/{name}.gif"), name, dest)
+
+
+def save_flag(resp: httpx.Response, name: str, dest: str | Path) -> dict[str, Any]:
+    """The book's ``save_flag`` after its ``get_flag``: an error status raises, a GIF is saved."""
     if resp.status_code == 404:
         raise NotFound(404, resp.reason_phrase)
     if resp.is_error:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,13 +31,20 @@ class FlagsPlan:
         return Scenario("flags", self.countries)
 
     @contextmanager
-    def task(self) -> Iterator[partial[dict[str, Any]]]:
-        """A server on a free loopback port for the block, and the task that downloads from it."""
-        from .download import flag_task
+    def task(self, on_loop: bool = False) -> Iterator[Callable[[str], Any]]:
+        """A server on a free loopback port for the block, and the task that downloads from it:
+        a function for pools, or ``on_loop`` a coroutine task sharing one AsyncClient per run."""
         from .server import serving
 
         with serving(self.behaviour) as server:
-            yield flag_task(server.base_url, self.downloads, self.timeout)
+            if on_loop:
+                from .aiodownload import AsyncFlagTask
+
+                yield AsyncFlagTask(server.base_url, self.downloads, self.timeout)
+            else:
+                from .download import flag_task
+
+                yield flag_task(server.base_url, self.downloads, self.timeout)
 
     def options(self) -> dict[str, Any]:
         """What the trace file keeps about the server (Run.options)."""
