@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 MAX_WORKERS = 1024
-MAX_TASKS = 100_000
+MAX_TASKS = 10_000_000
 
 
 class Seconds(click.ParamType[float]):

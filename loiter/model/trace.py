@@ -8,12 +8,17 @@ that never happened is None.
 from __future__ import annotations
 
 import bisect
+import gc
 import itertools
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+import msgspec
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -29,9 +34,13 @@ UNDELIVERED = "undelivered"
 OUTCOMES = (OK, ERROR, CANCELLED, TIMED_OUT, UNDELIVERED)
 
 
-@dataclass
-class Task:
-    """One call of the workload, with its four timestamps."""
+class Task(msgspec.Struct, gc=False):
+    """One call of the workload, with its four timestamps.
+
+    A struct the garbage collector does not track (``gc=False``): a million of
+    them cost no collection time, and arg, result and error are JSON-like
+    descriptions that cannot refer back to a task, so they make no cycles.
+    """
 
     index: int
     arg: Any
@@ -73,6 +82,31 @@ class Blocked(NamedTuple):
     index: int | None = None  # type: ignore[assignment]
 
 
+# The names of Task's fields, in order: the trace file's columns (format 2).
+TASK_FIELDS: tuple[str, ...] = Task.__struct_fields__
+
+
+class TaskColumns(NamedTuple):
+    """All tasks of a run, one sequence per Task field (equal lengths): how the recorder
+    and the trace file hold them."""
+
+    index: Sequence[int]  # type: ignore[assignment]  # shadows tuple.index, as in Blocked
+    arg: Sequence[Any]
+    submitted: Sequence[float | None]
+    started: Sequence[float | None]
+    finished: Sequence[float | None]
+    delivered: Sequence[float | None]
+    worker: Sequence[str | None]
+    outcome: Sequence[str]
+    result: Sequence[Any]
+    error: Sequence[str | None]
+
+
+# Per-run lists of [from, to] intervals (seconds), stored alike by every trace format:
+# a new one is a Run field of type list[tuple[float, float]] plus its name here.
+INTERVAL_LISTS = ("loop_blocked",)
+
+
 @dataclass
 class Run:
     """One scenario under one strategy on one executor."""
@@ -90,6 +124,15 @@ class Run:
     options: dict[str, Any] = field(default_factory=dict)
     # asyncio: when the event loop itself was blocked (its measured lag), [[from, to], ...]
     loop_blocked: list[tuple[float, float]] = field(default_factory=list)
+
+    @classmethod
+    def from_columns(cls, columns: TaskColumns, **meta: Any) -> Run:
+        """A run whose tasks come as columns (``meta``: every other Run field by name)."""
+        return cls(tasks=tasks_from_columns(columns), **meta)
+
+    def columns(self) -> TaskColumns:
+        """The tasks as columns, in task order."""
+        return TaskColumns(*(list(map(attrgetter(name), self.tasks)) for name in TASK_FIELDS))
 
     @property
     def label(self) -> str:
@@ -194,6 +237,24 @@ def worker_labels(runs: Sequence[Run]) -> dict[str, str]:
                 slot = run.executor == "asyncio"
                 seen[task.worker] = task.worker if slot else f"w{len(seen) + 1}"
     return seen
+
+
+def tasks_from_columns(columns: TaskColumns) -> list[Task]:
+    """One Task per row."""
+    return list(map(Task, *columns))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Around building many tracked objects that make no cycles (tuples): a million would
+    otherwise trigger collections that find nothing (2x the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _span(a: float | None, b: float | None) -> float | None:

@@ -1,6 +1,8 @@
 """The trace file: the public contract between a run and every renderer.
 
-``{"format": "loiter-trace", "version": 1, "runs": [...]}``. Loading checks
+``{"format": "loiter-trace", "version": 2, "runs": [...]}``. Version 2 stores
+each run's tasks as columns (loiter.model.columnar); version 1, one object per
+task, is still read, and written on request for older readers. Loading checks
 the header first so the error names the real problem, then validates every
 field's type; unknown fields are ignored so newer files degrade gracefully.
 """
@@ -13,13 +15,15 @@ from typing import Any
 
 import msgspec
 
+from loiter.model import columnar
 from loiter.model.atomic import write_atomic
+from loiter.model.names import TRACE_VERSIONS
 from loiter.model.trace import OUTCOMES, Run, Trace
 from loiter.model.tracecheck import problem
 from loiter.model.tracecheck import short as _short
 
 FORMAT = "loiter-trace"
-VERSION = 1
+VERSION = TRACE_VERSIONS[-1]
 
 
 class TraceError(ValueError):
@@ -41,9 +45,21 @@ class _File(msgspec.Struct):
     runs: list[Run]
 
 
-def dumps(trace: Trace) -> bytes:
-    raw = msgspec.json.encode(_File(FORMAT, VERSION, trace.runs))
-    return msgspec.json.format(raw, indent=1) + b"\n"
+class _FileV2(msgspec.Struct):
+    format: str
+    version: int
+    runs: list[columnar.RunV2]
+
+
+def dumps(trace: Trace, version: int = VERSION) -> bytes:
+    """The file's bytes; ``version`` 1 for readers older than format 2."""
+    if version == 1:
+        raw = msgspec.json.encode(_File(FORMAT, 1, trace.runs))
+        return msgspec.json.format(raw, indent=1) + b"\n"
+    if version != 2:
+        raise ValueError(f"trace version {version} cannot be written (only {TRACE_VERSIONS})")
+    runs = [columnar.encode(run, f"runs[{r}]") for r, run in enumerate(trace.runs)]
+    return msgspec.json.encode(_FileV2(FORMAT, 2, runs)) + b"\n"
 
 
 def loads(data: bytes | str, source: str = "trace") -> Trace:
@@ -63,13 +79,28 @@ def loads(data: bytes | str, source: str = "trace") -> Trace:
             f"{source}: trace version {header.version} is not supported "
             f"(this loiter-viz reads versions 1 to {VERSION})"
         )
+    runs = _runs_v1(data, source) if header.version == 1 else _runs_v2(data, source)
+    for r, run in enumerate(runs):
+        _check_run(run, f"{source}: runs[{r}]")
+    return Trace(runs)
+
+
+def _runs_v1(data: bytes | str, source: str) -> list[Run]:
     try:
-        file = msgspec.json.decode(data, type=_File)
+        return msgspec.json.decode(data, type=_File).runs
     except _BAD_INPUT as exc:
         raise TraceError(f"{source}: {_first_line(exc)}") from None
-    for r, run in enumerate(file.runs):
-        _check_run(run, f"{source}: runs[{r}]")
-    return Trace(file.runs)
+
+
+def _runs_v2(data: bytes | str, source: str) -> list[Run]:
+    try:
+        stored = msgspec.json.decode(data, type=_FileV2).runs
+    except _BAD_INPUT as exc:
+        raise TraceError(f"{source}: {_first_line(exc)}") from None
+    try:
+        return [columnar.decode(run, f"{source}: runs[{r}]") for r, run in enumerate(stored)]
+    except columnar.ColumnError as exc:
+        raise TraceError(str(exc)) from None
 
 
 def _check_run(run: Run, where: str) -> None:
@@ -94,9 +125,9 @@ def _first_line(exc: Exception) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def save(trace: Trace, path: str | os.PathLike[str]) -> Path:
+def save(trace: Trace, path: str | os.PathLike[str], version: int = VERSION) -> Path:
     """Write atomically: an interrupted save leaves the previous file intact."""
-    return write_atomic(path, dumps(trace))
+    return write_atomic(path, dumps(trace, version))
 
 
 def load(path: str | os.PathLike[str]) -> Trace:

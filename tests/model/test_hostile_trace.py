@@ -18,7 +18,7 @@ from loiter.model import tracefile
 from loiter.model.trace import Trace
 from loiter.model.tracefile import TraceError, loads
 
-VALID = tracefile.dumps(sample_trace())
+VALID = tracefile.dumps(sample_trace(), version=1)
 VALID_DOC = json.loads(VALID)
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
