@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
-from helpers.fixtures import failing_map, sample_trace, slow_first_map
+from helpers.fixtures import failing_map, noop_run, sample_trace, slow_first_map
 from helpers.tracefiles import assert_same_but_rounded
 
 from loiter.model import tracefile
@@ -123,19 +123,14 @@ def test_a_time_that_is_not_a_number_is_refused_when_written(bad: float, where: 
 
 
 def test_no_op_tasks_take_at_most_100_bytes_each() -> None:
-    """100,000 tasks as a bounded loop records them: times up to 20 s at ns resolution,
-    workers and outcomes from small tables, arg and result 0, a caller wait per task."""
-    rng = random.Random(1)
-    n, now = 100_000, 0.0
-    tasks, blocked = [], []
-    for i in range(n):
-        now += rng.uniform(0, 2e-4)  # 100,000 tasks over about 10 s, whole 20 s at the end
-        times = [round(now + k * rng.uniform(0, 1e-4), 9) for k in range(4)]
-        tasks.append(Task(i, 0, *times, f"ThreadPoolExecutor-0_{i % 4}", "ok", 0))
-        blocked.append(Blocked(times[2], times[3], i))
-    tasks[-1].delivered = 20.123456789
-    size = len(tracefile.dumps(Trace([Run("custom", "bounded", "thread", 4, 0.5, tasks, blocked)])))
-    assert size / n <= 100, f"{size / n:.1f} B per task"
+    """100,000 tasks as a bounded loop records them, the last delivered after 20 s (so
+    times have their most digits): format 1 takes about 330 bytes a task."""
+    run = noop_run(100_000)
+    run.tasks[-1].delivered = 20.123456789
+    data = tracefile.dumps(Trace([run]))
+    assert tracefile.loads(data).runs[0].tasks[-1].delivered == 20.123457
+    size = len(data)
+    assert size / len(run.tasks) <= 100, f"{size / len(run.tasks):.1f} B per task"
 
 
 def _doc(trace: Trace = None) -> dict:  # type: ignore[assignment]
