@@ -242,3 +242,14 @@ def test_the_recorded_version_1_samples_say_what_was_recorded() -> None:
         ("asyncio", "gather"),
         ("asyncio", "taskgroup"),
     ]
+
+
+def test_the_readmes_example_is_a_valid_version_2_file() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## The trace file\n", 1)[1]
+    example = section.split("```json\n", 1)[1].split("```", 1)[0]
+    (run,) = tracefile.loads(example).runs
+    assert run.tasks == [
+        Task(0, 4, 0.0001, 0.0003, 2.0004, 2.0006, "ThreadPoolExecutor-0_0", "ok", 40)
+    ]
+    assert run.caller_blocked == [Blocked(0.0002, 2.0006, 0)]
