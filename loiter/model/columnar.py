@@ -75,6 +75,7 @@ class RunV2(msgspec.Struct):
 
 
 _INTERNED = ("worker", "outcome", "error")
+_TIMES = ("submitted", "started", "finished", "delivered")
 # The Run fields stored as they are, by name.
 _META = (
     *("scenario", "strategy", "executor", "workers", "unit"),
@@ -192,6 +193,15 @@ def decode(raw: RunV2, where: str) -> Run:
         **{name: getattr(raw, name) for name in _META},
         **dict(_intervals(raw.intervals, where)),
     )
+
+
+def columns_of(raw: RunV2) -> dict[str, Sequence[Any]]:
+    """The columns as read, for loiter.model.tracecheck (named as it names them)."""
+    waits = raw.caller_blocked
+    return {
+        **{name: getattr(raw.tasks, name) for name in ("index", "arg", *_TIMES)},
+        **{f"caller_blocked.{n}": getattr(waits, n) for n in ("ask", "got", "index")},
+    }
 
 
 def _intervals(stored: dict[str, _Spans], where: str) -> Iterator[tuple[str, Any]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import attrgetter, itemgetter
 from typing import Any, TypeGuard
 
@@ -32,16 +32,37 @@ WALL_ORIGIN = (0.0, 1e10)  # time.time() at the origin: 1970 to 2286
 ORDER_SLACK = 1e-6
 
 
-def problem(run: Run) -> str | None:
-    """The first thing wrong in ``run``, as ``field: what`` (the caller adds where), else None."""
-    return next(_problems(run), None)
+# Columns the caller already has, by name: a Task field, or "caller_blocked.ask", ".got",
+# ".index"; the others are gathered from the run's objects.
+Columns = Mapping[str, Sequence[Any]]
+
+
+def problem(run: Run, columns: Columns | None = None) -> str | None:
+    """The first thing wrong in ``run``, as ``field: what`` (the caller adds where), else None.
+
+    ``columns`` (a format-2 file's, as read) save gathering them from a million tasks.
+    """
+    return next(_problems(run, columns or {}), None)
 
 
 def _number(value: Any) -> TypeGuard[float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond every float: a number, out of every bound
+        return True
 
 
-def _problems(run: Run) -> Iterator[str]:
+def _in_seconds(arg: float, unit: float) -> bool:
+    """A timed workload's arg is 0 to MAX_SECONDS long."""
+    try:
+        return 0 <= arg * unit <= MAX_SECONDS
+    except OverflowError:
+        return False
+
+
+def _problems(run: Run, columns: Columns) -> Iterator[str]:
     if run.workers > MAX_WORKERS:
         yield f"workers must be at most {MAX_WORKERS}, got {run.workers}"
     if not run.unit <= MAX_SECONDS:
@@ -53,8 +74,8 @@ def _problems(run: Run) -> Iterator[str]:
     slack = ORDER_SLACK + _worst_uncertainty(run.options)
     timed = run.workload in TIMED_WORKLOADS
     count = len(run.tasks)
-    indices = list(map(attrgetter("index"), run.tasks))
-    screen = _Screen(run, indices, slack, timed) if _each_once(indices) else None
+    indices = list(columns.get("index") or map(attrgetter("index"), run.tasks))
+    screen = _Screen(run, columns, indices, slack, timed) if _each_once(indices) else None
     by_index: list[Task | None] = [None] * count
     for t in range(count) if screen is None else screen.tasks():
         task = run.tasks[t]
@@ -73,10 +94,10 @@ def _problems(run: Run) -> Iterator[str]:
         for (before, a), (after, b) in itertools.pairwise(present):
             if b < a - slack:
                 yield f"tasks[{t}].{after} ({b!r}) is before its {before} ({a!r})"
-        if timed and _number(task.arg) and not 0 <= task.arg * run.unit <= MAX_SECONDS:
+        if timed and _number(task.arg) and not _in_seconds(task.arg, run.unit):
             yield (
                 f"tasks[{t}].arg of {run.workload} must be 0 to {MAX_SECONDS:g} s "
-                f"of unit {run.unit:g}, got {task.arg!r}"
+                f"of unit {run.unit:g}, got {short(task.arg)}"
             )
     waits = range(len(run.caller_blocked)) if screen is None else screen.waits()
     if screen is not None and waits:  # the screen looked at only some tasks
@@ -115,21 +136,25 @@ class _Screen:
     tasks in a fraction of a second): the others are certainly fine. NaN stands for None,
     and every comparison with NaN is False, so a missing timestamp is looked at."""
 
-    def __init__(self, run: Run, indices: list[int], slack: float, timed: bool) -> None:
+    def __init__(
+        self, run: Run, columns: Columns, indices: list[int], slack: float, timed: bool
+    ) -> None:
         import numpy as np
 
-        self.np, self.run, self.indices, self.slack, self.timed = np, run, indices, slack, timed
+        self.np, self.run, self.columns = np, run, columns
+        self.indices, self.slack, self.timed = indices, slack, timed
 
-    def _column(self, items: Sequence[Any], name: str | int) -> Any:
-        get = attrgetter(name) if isinstance(name, str) else itemgetter(name)
-        return self.np.array(list(map(get, items)), dtype=float)
+    def _column(self, items: Sequence[Any], name: str, get: Callable[[Any], Any]) -> Any:
+        known = self.columns.get(name)
+        return self.np.array(list(map(get, items)) if known is None else known, dtype=float)
 
     def tasks(self) -> list[int]:
         """Tasks not all four timestamps there, in bounds and in order, or a timed arg
         maybe out of bounds."""
         np, tasks, slack = self.np, self.run.tasks, self.slack
         sub, start, end, got = (
-            self._column(tasks, name) for name in ("submitted", "started", "finished", "delivered")
+            self._column(tasks, name, attrgetter(name))
+            for name in ("submitted", "started", "finished", "delivered")
         )
         with np.errstate(invalid="ignore", over="ignore"):
             plain = (
@@ -150,8 +175,10 @@ class _Screen:
         """False where a task's arg may be out of bounds (the closer look decides)."""
         np, run = self.np, self.run
         try:
-            seconds = self._column(run.tasks, "arg") * run.unit
+            seconds = self._column(run.tasks, "arg", attrgetter("arg")) * run.unit
         except (TypeError, ValueError, OverflowError):  # args that are not all numbers
+            seconds = None
+        if seconds is None or seconds.shape != (len(run.tasks),):  # or lists of numbers
             return np.zeros(len(run.tasks), dtype=bool)
         return ~((seconds < 0) | (seconds > MAX_SECONDS))
 
@@ -161,7 +188,10 @@ class _Screen:
         np, waits = self.np, self.run.caller_blocked
         if not waits:
             return []
-        ask, got, index = (self._column(waits, k) for k in range(3))
+        ask, got, index = (
+            self._column(waits, f"caller_blocked.{name}", itemgetter(k))
+            for k, name in enumerate(("ask", "got", "index"))
+        )
         with np.errstate(invalid="ignore", over="ignore"):
             named = ~np.isnan(index)
             known = named & (index >= 0) & (index < len(self.delivered))

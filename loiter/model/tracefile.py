@@ -19,7 +19,7 @@ from loiter.model import columnar
 from loiter.model.atomic import write_atomic
 from loiter.model.names import TRACE_VERSIONS
 from loiter.model.trace import OUTCOMES, Run, Trace
-from loiter.model.tracecheck import problem
+from loiter.model.tracecheck import Columns, problem
 from loiter.model.tracecheck import short as _short
 
 FORMAT = "loiter-trace"
@@ -80,30 +80,36 @@ def loads(data: bytes | str, source: str = "trace") -> Trace:
             f"(this loiter-viz reads versions 1 to {VERSION})"
         )
     runs = _runs_v1(data, source) if header.version == 1 else _runs_v2(data, source)
-    for r, run in enumerate(runs):
-        _check_run(run, f"{source}: runs[{r}]")
-    return Trace(runs)
+    for r, (run, columns) in enumerate(runs):
+        _check_run(run, f"{source}: runs[{r}]", columns)
+    return Trace([run for run, _ in runs])
 
 
-def _runs_v1(data: bytes | str, source: str) -> list[Run]:
+Read = list[tuple[Run, Columns | None]]  # each run, with its columns if the file had them
+
+
+def _runs_v1(data: bytes | str, source: str) -> Read:
     try:
-        return msgspec.json.decode(data, type=_File).runs
+        return [(run, None) for run in msgspec.json.decode(data, type=_File).runs]
     except _BAD_INPUT as exc:
         raise TraceError(f"{source}: {_first_line(exc)}") from None
 
 
-def _runs_v2(data: bytes | str, source: str) -> list[Run]:
+def _runs_v2(data: bytes | str, source: str) -> Read:
     try:
         stored = msgspec.json.decode(data, type=_FileV2).runs
     except _BAD_INPUT as exc:
         raise TraceError(f"{source}: {_first_line(exc)}") from None
     try:
-        return [columnar.decode(run, f"{source}: runs[{r}]") for r, run in enumerate(stored)]
+        return [
+            (columnar.decode(raw, f"{source}: runs[{r}]"), columnar.columns_of(raw))
+            for r, raw in enumerate(stored)
+        ]
     except columnar.ColumnError as exc:
         raise TraceError(str(exc)) from None
 
 
-def _check_run(run: Run, where: str) -> None:
+def _check_run(run: Run, where: str, columns: Columns | None) -> None:
     """What the types alone do not say (JSON itself cannot hold NaN or infinity; the
     meaning of the values is loiter.tracecheck's)."""
     if run.workers < 1:
@@ -116,7 +122,7 @@ def _check_run(run: Run, where: str) -> None:
                 f"{where}.tasks[{t}].outcome must be one of {', '.join(OUTCOMES)}, "
                 f"got {_short(task.outcome)}"
             )
-    if (what := problem(run)) is not None:
+    if (what := problem(run, columns)) is not None:
         raise TraceError(f"{where}.{what}")
 
 

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-import msgspec
 import pytest
 
 from loiter.model.trace import INTERVAL_LISTS, Run, Trace
@@ -26,7 +25,7 @@ def assert_same_but_rounded(loaded: Trace, recorded: Trace) -> None:
             assert [getattr(x, n) for n in TIMES] == pytest.approx(
                 [getattr(y, n) for n in TIMES], abs=RESOLUTION
             ), x.index
-            assert x == msgspec.structs.replace(y, **{n: getattr(x, n) for n in TIMES})
+            assert x == replace(y, **{n: getattr(x, n) for n in TIMES})
         assert [w.index for w in a.caller_blocked] == [w.index for w in b.caller_blocked]
         assert _flat(a.caller_blocked) == pytest.approx(_flat(b.caller_blocked), abs=RESOLUTION)
         for name in INTERVAL_LISTS:

@@ -253,3 +253,32 @@ def test_the_readmes_example_is_a_valid_version_2_file() -> None:
         Task(0, 4, 0.0001, 0.0003, 2.0004, 2.0006, "ThreadPoolExecutor-0_0", "ok", 40)
     ]
     assert run.caller_blocked == [Blocked(0.0002, 2.0006, 0)]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[[1, 2], [3, 4]], [[1], [2]], ["1e30", 1], [10**400, 1], [{"a": 1}, None], [True, 2.5]],
+    ids=["pairs", "singletons", "numeric-text", "huge", "mixed", "bool"],
+)
+@pytest.mark.parametrize("version", [1, 2])
+def test_args_of_any_shape_load(args: list, version: int) -> None:
+    """The load check screens args as numbers when it can; anything else is looked at
+    one by one, and only a number out of bounds is a problem."""
+    run = slow_first_map()
+    run.workload = "mymodule:fn"  # args are whatever it takes, not durations
+    run.tasks = run.tasks[:2]
+    run.caller_blocked = run.caller_blocked[:1]
+    for task, arg in zip(run.tasks, args, strict=True):
+        task.arg = arg
+    assert tracefile.loads(tracefile.dumps(Trace([run]), version)).runs[0].tasks == run.tasks
+
+
+@pytest.mark.parametrize("arg", [1e9, -1, 10**400])
+def test_a_timed_arg_out_of_bounds_is_found_among_many_fine_ones(arg: float) -> None:
+    run = noop_run(200_000)
+    run.workload = "loiter"
+    run.tasks[123_456].arg = arg
+    with pytest.raises(TraceError) as caught:
+        tracefile.loads(tracefile.dumps(Trace([run])))
+    assert "runs[0].tasks[123456].arg of loiter must be 0 to 1e+07 s" in str(caught.value)
+    assert len(str(caught.value)) < 200
