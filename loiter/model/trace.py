@@ -35,7 +35,7 @@ OUTCOMES = (OK, ERROR, CANCELLED, TIMED_OUT, UNDELIVERED)
 @dataclass(slots=True)
 class Task:
     """One call of the workload, with its four timestamps (slots: a million tasks are
-    a million objects, each a third of the size of one with a ``__dict__``)."""
+    a million objects, 48 bytes smaller each than with a ``__dict__``)."""
 
     index: int
     arg: Any
