@@ -8,6 +8,10 @@ crash on its own, each differently. One rule: a value that a renderer or the
 simulator reads and that cannot mean anything rejects the whole file, with
 one line naming the field (nothing is silently dropped or guessed).
 
+A million tasks are screened in a few vectorised passes (numpy, over the
+columns a format-2 file gives as read); only the tasks and waits the screen
+cannot clear are looked at one by one, for the message.
+
 Bounds are generous: about 115 days of run time, a wall clock from 1970 to
 2286, up to 100,000 workers.
 """
