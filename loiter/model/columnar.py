@@ -142,13 +142,14 @@ def _rounded(values: Sequence[float | None], where: str) -> list[Any]:
     if not values:
         return []
     # None becomes NaN here, and NaN is encoded as null: so each None comes back as null.
-    seconds = np.array(values, dtype=float)
-    unknown = len(values) - int(np.isfinite(seconds).sum())
-    if unknown and unknown != values.count(None):
-        bad = next(k for k, v in enumerate(values) if v is not None and not np.isfinite(v))
-        raise ValueError(f"{where}[{bad}] is {values[bad]!r}, not a time")
     scale = 10.0**DECIMALS
-    rounded: list[Any] = (np.rint(seconds * scale) / scale).tolist()
+    with np.errstate(over="ignore"):  # a time past 1e302 s: refused below
+        scaled = np.array(values, dtype=float) * scale
+    unknown = len(values) - int(np.isfinite(scaled).sum())
+    if unknown and unknown != values.count(None):  # NaN, infinity, or beyond 1e302 s
+        bad = next(k for k, v in enumerate(values) if v is not None and not np.isfinite(scaled[k]))
+        raise ValueError(f"{where}[{bad}] is {values[bad]!r}, not a time")
+    rounded: list[Any] = (np.rint(scaled) / scale).tolist()
     return rounded
 
 
