@@ -97,3 +97,24 @@ def test_the_chart_of_a_version_1_sample_is_the_same_in_version_2() -> None:
             if isinstance(x, (PatchCollection, PolyCollection)):
                 flat = [[v for span in spans(c) for v in span] for c in (x, y)]
                 assert flat[0] == pytest.approx(flat[1], abs=1e-6)
+
+
+PROGRAM = """
+import concurrent.futures as cf
+with cf.ThreadPoolExecutor(2) as ex:
+    print(list(ex.map(abs, [-1, -2, 3])))
+"""
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_the_trace_command_writes_the_version_asked_for(version: int, tmp_path) -> None:
+    program = tmp_path / "prog.py"
+    program.write_text(PROGRAM)
+    trace = tmp_path / "t.json"
+    result = cli(
+        *("trace", "--no-chart", "-q", "--trace-format", str(version), "--trace", str(trace)),
+        str(program),
+    )
+    assert result.returncode == 0, result.stderr
+    assert _version(trace) == version
+    assert [t.arg for t in tracefile.load(trace).runs[0].tasks] == [-1, -2, 3]
