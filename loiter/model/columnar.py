@@ -187,7 +187,7 @@ def decode(raw: RunV2, where: str) -> Run:
     waits = raw.caller_blocked
     _same_length(f"{where}.caller_blocked", ask=waits.ask, got=waits.got, index=waits.index)
     with collector_paused():
-        blocked = list(map(Blocked, waits.ask, waits.got, waits.index))
+        blocked = list(map(Blocked._make, zip(waits.ask, waits.got, waits.index)))
     return Run.from_columns(
         columns,
         caller_blocked=blocked,
