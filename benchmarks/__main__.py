@@ -56,6 +56,12 @@ def tracefile_io(quick: bool) -> list[Result]:
     return measure(repeat=1 if quick else 3)
 
 
+def tracefile_million(quick: bool) -> list[Result]:
+    from .tracefile_million import measure
+
+    return measure(repeat=1 if quick else 3)
+
+
 def startup(quick: bool) -> list[Result]:
     from .startup import measure
 
@@ -107,6 +113,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Result]]] = {
     "overhead": overhead,
     "fidelity": fidelity,
     "tracefile": tracefile_io,
+    "tracefile-1m": tracefile_million,
     "startup": startup,
     "rendering": rendering,
     "many": many_tasks_cli,

@@ -26,7 +26,7 @@ from loiter.cli.params import (
     Whole,
     WorkerCounts,
 )
-from loiter.model.names import DEFAULT_STRATEGIES, EXECUTORS, STRATEGY_NAMES
+from loiter.model.names import DEFAULT_STRATEGIES, EXECUTORS, STRATEGY_NAMES, TRACE_VERSIONS
 from loiter.model.scenarios import DEFAULT_SCENARIOS, SCENARIOS
 from loiter.render.styles import LANES, STYLE_NAMES
 
@@ -212,7 +212,8 @@ consumer_options = stack(
 
 
 def output_options(command: F) -> F:
-    """``--out DIR``, ``--format`` and ``--trace FILE``: where a command writes chart and trace."""
+    """``--out DIR``, ``--format``, ``--trace FILE`` and ``--trace-format``: where a command
+    writes chart and trace."""
     return stack(
         click.option(
             "--out",
@@ -238,7 +239,31 @@ def output_options(command: F) -> F:
             type=PathArg(dir_okay=False, path_type=Path),
             help="Where to write the trace JSON [default: next to the chart].",
         ),
+        click.option(
+            "--trace-format",
+            type=click.Choice([str(v) for v in TRACE_VERSIONS]),
+            default=str(TRACE_VERSIONS[-1]),
+            show_default=True,
+            expose_value=False,
+            callback=_keep_trace_format,
+            help="Trace file version: 1 for readers older than loiter-viz's format 2.",
+        ),
     )(command)
+
+
+TRACE_FORMAT = "loiter.trace_format"  # its key in click's Context.meta
+
+
+def _keep_trace_format(ctx: click.Context, _param: click.Parameter, value: str) -> None:
+    """Kept in the context, where the code that writes the trace reads it
+    (:func:`trace_format`), rather than passed through every command."""
+    ctx.meta[TRACE_FORMAT] = int(value)
+
+
+def trace_format() -> int:
+    """The ``--trace-format`` of the command running, else the newest version."""
+    ctx = click.get_current_context(silent=True)
+    return int(ctx.meta.get(TRACE_FORMAT, TRACE_VERSIONS[-1])) if ctx else TRACE_VERSIONS[-1]
 
 
 def output_option(what: str) -> Callable[[F], F]:

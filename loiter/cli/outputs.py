@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from loiter.cli.errors import RuntimeFailure, Stopped
-from loiter.cli.options import ChartOptions
+from loiter.cli.options import ChartOptions, trace_format
 
 
 def check_outputs(read: Path | None = None, **outputs: Path | None) -> None:
@@ -121,7 +121,7 @@ def save_partial(stopped: Any, trace_path: Path) -> None:
     from loiter.model.tracefile import save
 
     try:
-        saved = f"partial trace saved to {save(stopped.trace, trace_path)}"
+        saved = f"partial trace saved to {save(stopped.trace, trace_path, trace_format())}"
     except OSError as exc:
         saved = f"partial trace NOT saved ({trace_path}: {exc.strerror})"
     raise Stopped(f"{stopped.reason}; {saved}", 128 + stopped.signum)
@@ -205,7 +205,7 @@ def save_trace(trace: Any, path: Path) -> Path:
     from loiter.model.tracefile import save
 
     try:
-        return save(trace, path)
+        return save(trace, path, trace_format())
     except OSError as exc:
         raise RuntimeFailure(f"{path}: cannot write trace ({exc.strerror})") from None
 

@@ -12,8 +12,8 @@ from typing import Any
 import click
 
 MAX_WORKERS = 1024
-MAX_TASKS = 100_000
-MAX_ARG_FILE = 16 * 1024 * 1024  # bytes: 100,000 arguments fit many times over; /dev/zero not
+MAX_TASKS = 10_000_000
+MAX_ARG_FILE = 16 * 1024 * 1024  # bytes: a million arguments fit; /dev/zero does not
 
 
 class Seconds(click.ParamType[float]):

@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from loiter.cli.errors import RuntimeFailure
-from loiter.cli.options import ChartOptions, chart_options, output_options
+from loiter.cli.options import ChartOptions, chart_options, output_options, trace_format
 from loiter.cli.outputs import check_outputs, ready_to_write, save_chart
 
 # The chart draws this many runs at most, the ones that held results longest first.
@@ -190,7 +190,7 @@ def report(
     from loiter.model.tracefile import save
 
     try:
-        written = [save(trace, trace_path)]
+        written = [save(trace, trace_path, trace_format())]
     except OSError as exc:
         raise RuntimeFailure(f"{trace_path}: cannot write trace ({exc.strerror})") from None
     runs = ranked(trace)

@@ -14,6 +14,8 @@ POOLS = ("thread", "process", "dask")
 EXECUTORS = (*POOLS, "asyncio")
 # Built-in workloads whose argument is a duration in units (besides flags and any module:function).
 WORKLOADS = ("loiter", "spin")
+# Trace file versions written on request, the newest last (loiter.model.tracefile).
+TRACE_VERSIONS = (1, 2)
 
 
 @dataclass(frozen=True)

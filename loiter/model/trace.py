@@ -8,10 +8,13 @@ that never happened is None.
 from __future__ import annotations
 
 import bisect
+import gc
 import itertools
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -29,9 +32,10 @@ UNDELIVERED = "undelivered"
 OUTCOMES = (OK, ERROR, CANCELLED, TIMED_OUT, UNDELIVERED)
 
 
-@dataclass
+@dataclass(slots=True)
 class Task:
-    """One call of the workload, with its four timestamps."""
+    """One call of the workload, with its four timestamps (slots: a million tasks are
+    a million objects, 48 bytes smaller each than with a ``__dict__``)."""
 
     index: int
     arg: Any
@@ -73,6 +77,31 @@ class Blocked(NamedTuple):
     index: int | None = None  # type: ignore[assignment]
 
 
+# The names of Task's fields, in order: the trace file's columns (format 2).
+TASK_FIELDS = tuple(f.name for f in fields(Task))
+
+
+class TaskColumns(NamedTuple):
+    """All tasks of a run, one sequence per Task field (equal lengths): how the recorder
+    and the trace file hold them."""
+
+    index: Sequence[int]  # type: ignore[assignment]  # shadows tuple.index, as in Blocked
+    arg: Sequence[Any]
+    submitted: Sequence[float | None]
+    started: Sequence[float | None]
+    finished: Sequence[float | None]
+    delivered: Sequence[float | None]
+    worker: Sequence[str | None]
+    outcome: Sequence[str]
+    result: Sequence[Any]
+    error: Sequence[str | None]
+
+
+# Per-run lists of [from, to] intervals (seconds), stored alike by every trace format:
+# a new one is a Run field of type list[tuple[float, float]] plus its name here.
+INTERVAL_LISTS = ("loop_blocked", "caller_submitting")
+
+
 @dataclass
 class Run:
     """One scenario under one strategy on one executor."""
@@ -92,6 +121,15 @@ class Run:
     loop_blocked: list[tuple[float, float]] = field(default_factory=list)
     # When the caller was submitting, [[from, to], ...]: back-to-back submits are one span
     caller_submitting: list[tuple[float, float]] = field(default_factory=list)
+
+    @classmethod
+    def from_columns(cls, columns: TaskColumns, **meta: Any) -> Run:
+        """A run whose tasks come as columns (``meta``: every other Run field by name)."""
+        return cls(tasks=tasks_from_columns(columns), **meta)
+
+    def columns(self) -> TaskColumns:
+        """The tasks as columns, in task order."""
+        return TaskColumns(*(list(map(attrgetter(name), self.tasks)) for name in TASK_FIELDS))
 
     @property
     def label(self) -> str:
@@ -204,6 +242,25 @@ def worker_labels(runs: Sequence[Run]) -> dict[str, str]:
                 slot = run.executor == "asyncio"
                 seen[task.worker] = task.worker if slot else f"w{len(seen) + 1}"
     return seen
+
+
+def tasks_from_columns(columns: TaskColumns) -> list[Task]:
+    """One Task per row."""
+    with collector_paused():
+        return list(map(Task, *columns))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Around building many objects that make no cycles (tasks, waits): a million would
+    otherwise trigger collections that find nothing, each going through all of them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _span(a: float | None, b: float | None) -> float | None:

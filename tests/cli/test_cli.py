@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from pathlib import Path
@@ -96,13 +95,13 @@ def test_quiet_process_run_with_custom_durations(tmp_path) -> None:
         str(tmp_path / "loiter-process-3w.json"),
         str(tmp_path / "loiter-process-3w.svg"),
     ]
-    data = json.loads(Path(lines[0]).read_text())
-    run = data["runs"][0]
-    assert run["executor"] == "process" and run["scenario"] == "custom"
-    assert [t["arg"] for t in run["tasks"]] == [3, 1, 2]
+    run = tracefile.load(lines[0]).runs[0]
+    assert run.executor == "process" and run.scenario == "custom"
+    assert [t.arg for t in run.tasks] == [3, 1, 2]
     assert all(
-        t["worker"].startswith(("ForkProcess", "SpawnProcess", "ForkServerProcess"))
-        for t in run["tasks"]
+        t.worker is not None
+        and t.worker.startswith(("ForkProcess", "SpawnProcess", "ForkServerProcess"))
+        for t in run.tasks
     )
 
 

@@ -416,7 +416,7 @@ def test_from_python_asyncio_has_its_own_strategies_and_runs_inside_a_running_lo
 
     trace = loiter.run([2, 1], executor="asyncio", workers=2, unit=UNIT)
     assert [r.strategy for r in trace] == ["gather", "as_completed"]
-    with pytest.raises(ValueError, match="strategy 'map' runs on executor .*, not asyncio"):
+    with pytest.raises(ValueError, match=r"strategy 'map' runs on executor .*, not asyncio"):
         loiter.run([1], strategies=["map"], executor="asyncio")
     (plain,) = loiter.run([0.1, 0.1], strategies=["gather"], executor="asyncio", fn=time.sleep)
     assert [t.outcome for t in plain.tasks] == [OK, OK]  # not awaited: run via to_thread

@@ -107,3 +107,23 @@ def blocked_loop() -> Run:
         workload="spin",
         loop_blocked=[(0.0, 0.2), (0.25, 0.5)],
     )
+
+
+def noop_run(n: int, seed: int = 1) -> Run:
+    """n no-op tasks as a bounded loop on 4 threads records them: times at ns resolution
+    over about n * 100 µs, workers from a small set, arg and result 0, a caller wait per task."""
+    import itertools
+    import random
+
+    rng = random.Random(seed)
+    now = 0.0
+    tasks, blocked = [], []
+    for i in range(n):
+        now += rng.uniform(0, 2e-4)
+        times = [
+            round(now + step, 9)
+            for step in itertools.accumulate(rng.uniform(0, 5e-5) for _ in range(4))
+        ]
+        tasks.append(Task(i, 0, *times, f"ThreadPoolExecutor-0_{i % 4}", "ok", 0))
+        blocked.append(Blocked(times[2], times[3], i))
+    return Run("custom", "bounded", "thread", 4, 0.5, tasks, blocked, wall_origin=1.7e9)

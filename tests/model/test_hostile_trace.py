@@ -18,8 +18,10 @@ from loiter.model import tracefile
 from loiter.model.trace import Trace
 from loiter.model.tracefile import TraceError, loads
 
-VALID = tracefile.dumps(sample_trace())
-VALID_DOC = json.loads(VALID)
+# Each trace format's valid file: every fuzz below runs on both.
+VALID = {version: tracefile.dumps(sample_trace(), version) for version in (1, 2)}
+VALID_DOC = {version: json.loads(data) for version, data in VALID.items()}
+VERSIONS = pytest.mark.parametrize("version", sorted(VALID))
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -65,7 +67,7 @@ def paths(doc: Any, prefix: tuple = ()) -> list[tuple]:
     return found
 
 
-FIELD_PATHS = paths(VALID_DOC)[1:]
+FIELD_PATHS = {version: paths(doc)[1:] for version, doc in VALID_DOC.items()}
 
 
 def replaced(doc: Any, path: tuple, value: Any) -> Any:
@@ -82,25 +84,32 @@ def test_random_json(value: Any) -> None:
     assert check(json.dumps(value)) is None  # nothing random is a loiter trace
 
 
+@VERSIONS
 @FUZZ
-@given(st.sampled_from(FIELD_PATHS), json_values)
-def test_valid_trace_with_one_field_replaced(path: tuple, value: Any) -> None:
-    check(json.dumps(replaced(VALID_DOC, path, value)))
+@given(data=st.data(), value=json_values)
+def test_valid_trace_with_one_field_replaced(version: int, data: Any, value: Any) -> None:
+    path = data.draw(st.sampled_from(FIELD_PATHS[version]))
+    check(json.dumps(replaced(VALID_DOC[version], path, value)))
 
 
+@VERSIONS
 @FUZZ
 @given(
-    st.sampled_from(FIELD_PATHS),
-    st.sampled_from([10**20, -(10**20), 2**63, -(2**63) - 1, 1e308, -1e308, 5e-324, -1, 0]),
+    data=st.data(),
+    number=st.sampled_from([10**20, -(10**20), 2**63, -(2**63) - 1, 1e308, -1e308, 5e-324, -1, 0]),
 )
-def test_huge_and_edge_numbers(path: tuple, number: Any) -> None:
-    check(json.dumps(replaced(VALID_DOC, path, number)))
+def test_huge_and_edge_numbers(version: int, data: Any, number: Any) -> None:
+    path = data.draw(st.sampled_from(FIELD_PATHS[version]))
+    check(json.dumps(replaced(VALID_DOC[version], path, number)))
 
 
+@VERSIONS
 @FUZZ
-@given(st.integers(min_value=0, max_value=len(VALID.rstrip()) - 1))
-def test_truncated_file(cut: int) -> None:
-    assert check(VALID[:cut]) is None
+@given(data=st.data())
+def test_truncated_file(version: int, data: Any) -> None:
+    valid = VALID[version]
+    cut = data.draw(st.integers(min_value=0, max_value=len(valid.rstrip()) - 1))
+    assert check(valid[:cut]) is None
 
 
 @FUZZ
@@ -109,10 +118,13 @@ def test_random_bytes(data: bytes) -> None:
     assert check(data) is None
 
 
+@VERSIONS
 @FUZZ
-@given(st.integers(min_value=0, max_value=len(VALID) - 1), st.binary(min_size=1, max_size=4))
-def test_non_utf8_bytes_spliced_in(at: int, junk: bytes) -> None:
-    check(VALID[:at] + b"\xff\xfe" + junk + VALID[at:])
+@given(data=st.data(), junk=st.binary(min_size=1, max_size=4))
+def test_non_utf8_bytes_spliced_in(version: int, data: Any, junk: bytes) -> None:
+    valid = VALID[version]
+    at = data.draw(st.integers(min_value=0, max_value=len(valid) - 1))
+    check(valid[:at] + b"\xff\xfe" + junk + valid[at:])
 
 
 @pytest.mark.parametrize("depth", [100, 10_000, 200_000])
@@ -123,6 +135,7 @@ def test_deep_nesting(depth: int, bracket: str) -> None:
     assert check(doc + closing * depth + "}") is None
 
 
-def test_valid_trace_still_loads() -> None:
-    trace = check(VALID)
+@VERSIONS
+def test_valid_trace_still_loads(version: int) -> None:
+    trace = check(VALID[version])
     assert trace is not None and trace.runs == sample_trace().runs

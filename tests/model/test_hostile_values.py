@@ -28,7 +28,7 @@ from loiter.model.trace import Run, Task
 from loiter.model.tracefile import TraceError, loads
 from loiter.render.booklog import MAX_TABS, book_lines
 
-VALID_DOC = json.loads(tracefile.dumps(sample_trace()))
+VALID_DOC = json.loads(tracefile.dumps(sample_trace(), version=1))
 
 
 def with_field(path: tuple, value: Any, doc: Any = VALID_DOC) -> Any:

@@ -58,7 +58,7 @@ def test_file_round_trips_exactly(tmp_path) -> None:
 
 
 def test_file_matches_the_documented_shape(tmp_path) -> None:
-    data = json.loads(tracefile.dumps(sample_trace()))
+    data = json.loads(tracefile.dumps(sample_trace(), version=1))
     assert data["format"] == "loiter-trace" and data["version"] == 1
     run = data["runs"][0]
     assert {
@@ -87,14 +87,14 @@ def test_file_matches_the_documented_shape(tmp_path) -> None:
 
 
 def test_pairs_without_a_task_index_still_load() -> None:
-    data = json.loads(tracefile.dumps(sample_trace()))
+    data = json.loads(tracefile.dumps(sample_trace(), version=1))
     data["runs"][0]["caller_blocked"] = [[0.0, 4.0]]
     trace = tracefile.loads(json.dumps(data))
     assert trace.runs[0].caller_blocked[0].index is None
 
 
 def test_unknown_fields_are_ignored_and_missing_optional_ones_defaulted() -> None:
-    data = json.loads(tracefile.dumps(sample_trace()))
+    data = json.loads(tracefile.dumps(sample_trace(), version=1))
     data["runs"][0]["from_the_future"] = {"x": 1}
     del data["runs"][0]["workload"]
     trace = tracefile.loads(json.dumps(data))
@@ -102,7 +102,7 @@ def test_unknown_fields_are_ignored_and_missing_optional_ones_defaulted() -> Non
 
 
 def _valid() -> dict:
-    return json.loads(tracefile.dumps(sample_trace()))
+    return json.loads(tracefile.dumps(sample_trace(), version=1))
 
 
 def _with(path: list, value) -> bytes:
