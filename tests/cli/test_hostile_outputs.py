@@ -207,8 +207,8 @@ def test_a_fifo_with_a_reader_gets_the_output(tmp_path, capsys, writer, starts) 
     data = drain(reader)
     assert data.startswith(starts)
     if writer == 0:  # the whole trace came through: every run, every task
-        runs = json.loads(data)["runs"]
-        assert [[t["arg"] for t in r["tasks"]] for r in runs] == [[0, 1]] * len(QUICK_STRATEGIES)
+        runs = tracefile.loads(data).runs
+        assert [[t.arg for t in r.tasks] for r in runs] == [[0, 1]] * len(QUICK_STRATEGIES)
     assert stat.S_ISFIFO(fifo.stat().st_mode)
 
 
@@ -320,8 +320,9 @@ def test_stdout_redirected_to_a_file_gets_the_output_in_that_file(tmp_path) -> N
     assert redirected.stat().st_ino == inode
     text = redirected.read_text()
     assert text.startswith("before\n{")
-    loaded, end = json.JSONDecoder().raw_decode(text, len("before\n"))
-    assert [t["arg"] for t in loaded["runs"][0]["tasks"]] == [0, 1]
+    _, end = json.JSONDecoder().raw_decode(text, len("before\n"))
+    loaded = tracefile.loads(text[len("before\n") : end])
+    assert [t.arg for t in loaded.runs[0].tasks] == [0, 1]
     assert text[end:].split() == [str(tmp_path / "o" / "loiter-thread-3w.png")]
 
 
