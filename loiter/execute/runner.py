@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from loiter.execute.executors import InlineExecutor, make_executor, warm_up
+from loiter.execute.executors import InlineExecutor, make_executor, safe_start_method, warm_up
 from loiter.execute.strategies import STRATEGIES
 from loiter.model.names import DEFAULT_STRATEGIES, EXECUTORS, POOLLESS
 from loiter.model.options import Options
@@ -46,6 +46,7 @@ class Experiment:
     options: Options = field(default_factory=Options)
     faults: Faults = field(default_factory=Faults)
     scheduler: str | None = None  # dask: address of a running cluster
+    start_method: str | None = None  # process: fork, forkserver, spawn; None: safe_start_method
 
 
 class RunStopped(Exception):
@@ -210,7 +211,14 @@ def run_one(
     pool = (
         InlineExecutor()
         if poolless
-        else make_executor(exp.executor, exp.workers, initializer, initargs, exp.scheduler)
+        else make_executor(
+            exp.executor,
+            exp.workers,
+            initializer,
+            initargs,
+            exp.scheduler,
+            exp.start_method or safe_start_method(fn or exp.fn),
+        )
     )
     traced: TracedExecutor | None = None
     try:
