@@ -22,6 +22,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 WATCH_EVERY = 0.1  # seconds between two looks at the parent: a wake-up costs microseconds
@@ -38,15 +39,21 @@ def die_with_caller(caller_pid: int, caller_main: int, start_method: str) -> Non
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     try:
-        caller = os.pidfd_open(caller_pid) if linux else None
+        caller = os.pidfd_open(caller_pid) if hasattr(os, "pidfd_open") else None
     except ProcessLookupError:
         os._exit(1)
+    except OSError:  # a Linux older than 5.3
+        caller = None
     if start_method != "forkserver" and os.getppid() != caller_pid:
         os._exit(1)  # it died before the guards were up (the pid may be another's by now)
-    watch = _wait_for_exit if caller is not None else _watch_parent
-    threading.Thread(
-        target=watch, args=(caller or caller_pid,), name="loiter-orphan-watch", daemon=True
-    ).start()
+    if caller is not None:
+        _watcher(_wait_for_exit, caller)
+    elif start_method != "forkserver":  # under forkserver the parent is the server
+        _watcher(_watch_parent, caller_pid)
+
+
+def _watcher(watch: Callable[[int], None], arg: int) -> None:
+    threading.Thread(target=watch, args=(arg,), name="loiter-orphan-watch", daemon=True).start()
 
 
 def _wait_for_exit(pidfd: int) -> None:
