@@ -44,15 +44,56 @@ def _distributed() -> Any:
     return distributed
 
 
+# The keys of the clusters this process started, by scheduler address: a client of
+# one of them needs them, and no other process has them.
+_KEYS: dict[str, Any] = {}
+
+# No HTTP routes on the scheduler or the workers: no dashboard, metrics or proxy to answer.
+NO_HTTP: dict[str, list[str]] = {
+    "distributed.scheduler.http.routes": [],
+    "distributed.worker.http.routes": [],
+}
+
+
 def start_local_cluster(workers: int) -> Any:
-    """Worker processes with one thread each, on loopback only, no dashboard."""
-    return _distributed().LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-    )
+    """Worker processes with one thread each, on loopback only, that only this process can use.
+
+    A scheduler on loopback still takes any local user's connection, and a connected
+    client can run code on it (``run_on_scheduler``) as the person running loiter-viz.
+    So the cluster speaks TLS with keys made for it alone (``Security.temporary()``,
+    held in memory), and its HTTP servers (one even without a dashboard, on 8787 by
+    default) get no routes, on a random loopback port.
+    """
+    import dask
+
+    distributed = _distributed()
+    try:
+        security = distributed.security.Security.temporary()
+    except ImportError as exc:  # cryptography makes the keys
+        raise MissingExtra(INSTALL_HINT) from exc
+    with dask.config.set(NO_HTTP):
+        cluster = distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            protocol="tls://",
+            security=security,
+            dashboard_address="127.0.0.1:0",
+            scheduler_kwargs={"dashboard": False},  # not even the "needs bokeh" page
+        )
+    _KEYS[cluster.scheduler_address] = security
+    return cluster
+
+
+def stop_local_cluster(cluster: Any) -> None:
+    _KEYS.pop(cluster.scheduler_address, None)
+    cluster.close()
+
+
+def client_for(scheduler: str) -> Any:
+    """A client of a cluster of ours (with its keys) or of any other (the user's dask config)."""
+    return _distributed().Client(scheduler, timeout=CONNECT_TIMEOUT, security=_KEYS.get(scheduler))
 
 
 @contextlib.contextmanager
@@ -62,7 +103,7 @@ def local_cluster(workers: int) -> Iterator[str]:
     try:
         yield cluster.scheduler_address
     finally:
-        cluster.close()
+        stop_local_cluster(cluster)
 
 
 class ClusterRecorded:
@@ -120,7 +161,7 @@ class DaskPool(cf.Executor):
         if scheduler is None:
             self.cluster = start_local_cluster(workers)
             scheduler = self.cluster.scheduler_address
-        self.client = _distributed().Client(scheduler, timeout=CONNECT_TIMEOUT)
+        self.client = client_for(scheduler)
         self.client.wait_for_workers(1 if self.cluster is None else workers)
         self.executor = self.client.get_executor(pure=False)
         self.clock: dict[str, dict[str, float]] = {}
@@ -160,7 +201,7 @@ class DaskPool(cf.Executor):
         self.executor.shutdown(wait=wait and not cancel_futures)
         self.client.close()
         if self.cluster is not None:
-            self.cluster.close()
+            stop_local_cluster(self.cluster)
 
 
 def run_dask_native(

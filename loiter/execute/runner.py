@@ -12,7 +12,7 @@ from typing import Any
 
 from loiter.execute.abandon import ABANDONED, ABANDONED_COUNT, settle, stop_pool
 from loiter.execute.arguments import check_run
-from loiter.execute.executors import InlineExecutor, make_executor, warm_up
+from loiter.execute.executors import InlineExecutor, make_executor, safe_start_method, warm_up
 from loiter.execute.strategies import STRATEGIES
 from loiter.model.names import ASYNCIO_DEFAULT_STRATEGIES, DEFAULT_STRATEGIES, POOLLESS
 from loiter.model.options import Options
@@ -42,6 +42,7 @@ class Experiment:
     options: Options = field(default_factory=Options)
     faults: Faults = field(default_factory=Faults)
     scheduler: str | None = None  # dask: address of a running cluster
+    start_method: str | None = None  # process: fork, forkserver, spawn; None: safe_start_method
 
 
 class RunStopped(Exception):
@@ -217,7 +218,14 @@ def run_one(
     pool = (
         InlineExecutor()
         if poolless
-        else make_executor(exp.executor, exp.workers, initializer, initargs, exp.scheduler)
+        else make_executor(
+            exp.executor,
+            exp.workers,
+            initializer,
+            initargs,
+            exp.scheduler,
+            exp.start_method or safe_start_method(fn or exp.fn),
+        )
     )
     traced: TracedExecutor | None = None
     try:

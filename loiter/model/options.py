@@ -56,6 +56,10 @@ class Options:
         )
 
 
+# How a process pool's workers were started (fork, forkserver, spawn): the pool says
+# it in the run's options, beside what the caller chose.
+START_METHOD = "start_method"
+
 PLAIN = Options()  # no chunks, no buffer, no consumer delay, no timeout
 
 

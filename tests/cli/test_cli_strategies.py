@@ -94,7 +94,7 @@ def test_dead_worker_ends_with_one_clear_line_and_a_valid_trace(tmp_path) -> Non
     assert "worker process died" in line and "BrokenProcessPool" in line
     assert "Traceback" not in result.stderr
     trace = tracefile.load(tmp_path / "loiter-process-2w.json")
-    assert trace.runs[0].options == {"crash_at": [1]}
+    assert trace.runs[0].options == {"crash_at": [1], "start_method": "fork"}  # no thread yet
     assert (tmp_path / "loiter-process-2w.png").exists()
 
 

@@ -9,7 +9,7 @@ import pytest
 from helpers.taskfns import die_on_two, nap
 from helpers.timing import quiet, yardstick
 
-from loiter.execute.dask import DaskPool, available, local_cluster
+from loiter.execute.dask import DaskPool, available, client_for, local_cluster
 from loiter.execute.runner import Experiment, run_experiment
 from loiter.model import tracefile
 from loiter.model.names import CLOCK
@@ -36,9 +36,7 @@ def scheduler():
 
 
 def worker_addresses(address: str) -> set[str]:
-    import distributed
-
-    with distributed.Client(address) as client:
+    with client_for(address) as client:
         return set(client.scheduler_info()["workers"])
 
 
@@ -139,3 +137,53 @@ def test_a_killed_worker_is_an_error_and_the_trace_is_saved(scheduler: str, tmp_
     killed = run.tasks[1]
     assert "KilledWorker" in killed.error
     assert killed.delivered is not None and killed.started is None
+
+
+def _intrude(path: str) -> None:
+    with open(path, "w") as fh:
+        fh.write("ran as you")
+
+
+def test_no_other_client_can_run_code_on_our_cluster(scheduler: str, tmp_path) -> None:
+    """Any local user reaches loopback: without this cluster's keys, no connection, no code."""
+    from distributed import Client
+    from distributed.security import Security
+
+    marker = tmp_path / "intruded"
+    attempts = {
+        "plain": (scheduler, None),
+        "tcp": (scheduler.replace("tls://", "tcp://"), None),
+        "other keys": (scheduler, Security.temporary()),
+    }
+    for name, (address, security) in attempts.items():
+        with (
+            pytest.raises(Exception),  # noqa: B017 - distributed raises several kinds
+            Client(address, security=security, timeout="3s") as client,
+        ):
+            client.run_on_scheduler(_intrude, str(marker))
+        assert not marker.exists(), name
+    with client_for(scheduler) as client:  # the keys do work: the failures above are the keys
+        client.run_on_scheduler(_intrude, str(marker))
+    assert marker.exists()
+
+
+def _http_port(dask_scheduler=None, dask_worker=None) -> int:
+    server = dask_scheduler or dask_worker
+    return server.http_server.port
+
+
+def test_nothing_answers_http_on_our_cluster(scheduler: str) -> None:
+    """No dashboard, metrics or proxy: the scheduler's and workers' HTTP servers have no routes."""
+    import urllib.error
+    import urllib.request
+
+    with client_for(scheduler) as client:
+        workers = list(client.run(_http_port).values())  # a test above may have killed one
+        ports = [client.run_on_scheduler(_http_port), *workers]
+    assert workers
+    assert 8787 not in ports
+    for port in ports:
+        for route in ("/status", "/health", "/metrics", "/info/main/workers.html", "/proxy/1/a/b"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{route}", timeout=5)
+            assert refused.value.code == 404, (port, route)

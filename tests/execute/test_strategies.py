@@ -16,6 +16,7 @@ from helpers.taskfns import io_timeout_on_two
 from helpers.timing import PARALLEL, bare_speedup, quiet, tolerance, yardstick
 from helpers.tracefiles import assert_same_but_rounded
 
+from loiter.execute.executors import START_METHODS
 from loiter.execute.runner import Experiment, pool_broke, run_experiment, run_one
 from loiter.model import tracefile
 from loiter.model.names import PORTABLE
@@ -65,6 +66,7 @@ def test_chunks_share_a_worker_and_arrive_together() -> None:
         return run_one(MIXED, "map", experiment("process", "map", unit=unit, options=CHUNKS))
 
     def judge(run) -> None:
+        assert run.options.pop("start_method") in START_METHODS
         assert run.options == {"chunksize": 3}
         ys = yardstick(run)
         ys.check(run)
@@ -169,6 +171,8 @@ def test_a_failing_task(executor_kind: str, strategy: str, delivered: list[str])
     assert failed.error == "TaskFailed: task with argument 1 failed on purpose"
     assert failed.finished is not None and failed.delivered is not None
     assert [t.arg for t in run.tasks] == list(MIXED.args)[: len(run.tasks)]  # not (arg, fault)
+    if run.executor == "process":  # not the sequential baseline, which ran in the caller
+        assert run.options.pop("start_method") in START_METHODS
     assert run.options == {"fail_at": [1]}
     if len(delivered) == 2:  # map raised to the caller: the rest is lost
         assert run.error == failed.error
