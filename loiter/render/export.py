@@ -79,6 +79,8 @@ def _run_events(run: Run, pid: int, labels: dict[str, str]) -> list[dict[str, An
     out = meta
     for b in run.caller_blocked:
         out.append(_slice(pid, CALLER_TID, "blocked", b.ask, b.got, {"waiting_for": b.index}))
+    for start, end in run.caller_submitting:  # never during a wait: the same track
+        out.append(_slice(pid, CALLER_TID, "submitting", start, end, {}))
     if run.loop_blocked:  # its own track: the spans overlap the caller's waits freely
         loop_tid = len(tids) + 1
         track = {"name": LOOP_TRACK}

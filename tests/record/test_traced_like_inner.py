@@ -96,3 +96,23 @@ def test_tasks_after_a_refused_submit_keep_their_waits() -> None:
 
 def refuse(*args: object, **kwargs: object) -> cf.Future[object]:
     raise RuntimeError("full")
+
+
+def describe_big(big: Big) -> str:
+    return type(big).__name__
+
+
+@pytest.mark.parametrize("pool", [cf.ThreadPoolExecutor, cf.ProcessPoolExecutor])
+def test_free_reference_to_argument_and_result(pool: Callable[[int], cf.Executor]) -> None:
+    """CPython's test_free_reference, on both pools: once the caller drops the future,
+    nothing of loiter's keeps the argument or the result alive."""
+    with loiter.traced(pool(1)) as ex:
+        arg = Big()
+        arg_ref = weakref.ref(arg)
+        assert ex.submit(describe_big, arg).result() == "Big"
+        del arg
+        future = ex.submit(make_big, 0)
+        result_ref = weakref.ref(future.result())
+        del future
+        gc.collect()
+        assert arg_ref() is None and result_ref() is None

@@ -171,3 +171,12 @@ def test_export_of_a_saved_asyncio_trace_keeps_the_blocked_loop(tmp_path: Path, 
     assert _cli(["export", str(path), "--to", "chrome"]) == 0
     chrome = json.loads((tmp_path / "t.chrome.json").read_text())["traceEvents"]
     assert sum(e.get("name") == "loop blocked" for e in chrome) == 2
+
+
+def test_chrome_caller_track_shows_the_submitting_spans() -> None:
+    run = slow_first_map()
+    run.caller_submitting = [(0.0, 0.25), (1.0, 1.5)]
+    events = _events(Trace([run]))
+    spans = [(e["ts"], e["dur"]) for e in events if e.get("name") == "submitting"]
+    assert spans == [(0.0, 250_000.0), (1_000_000.0, 500_000.0)]
+    assert {e["tid"] for e in events if e.get("name") == "submitting"} == {0}
