@@ -199,7 +199,7 @@ def run(
         console.print(f"[bold]loiter-viz[/]: {total} run(s) on {where}, {detail}", highlight=False)
     # FORCE_COLOR makes rich treat a pipe as a terminal: colour yes, live frames no. The live
     # view watches pool workers; an event loop's tasks get their tables after each run.
-    live = not quiet and console.is_terminal and sys.stdout.isatty() and executor != "asyncio"
+    live = not quiet and console.is_terminal and sys.stdout.isatty()
     try:
         if flags is not None:
             trace = run_flags(flags, exp, console, quiet)
@@ -387,14 +387,16 @@ def live_watch(console: Any, exp: Any) -> Any:
     """The live view for each run of ``exp`` (only on a terminal)."""
     from loiter.render.terminal.live import expected_span, watching
 
-    def watch(traced: Any, scenario: Any, strategy: str, events: Any) -> Any:
+    lanes = f"{exp.workers} slots" if exp.executor == "asyncio" else f"{exp.workers} workers"
+
+    def watch(recording: Any, scenario: Any, strategy: str, events: Any) -> Any:
         durations = [a * exp.unit for a in scenario.args if isinstance(a, (int, float))]
         return watching(
             console,
-            traced.recording,
+            recording,
             scenario.args,
             events,
-            title=f"{scenario.name} / {strategy}  ({exp.executor}, {exp.workers} workers)",
+            title=f"{scenario.name} / {strategy}  ({exp.executor}, {lanes})",
             strategy=strategy,
             expected=expected_span(durations, exp.workers, strategy),
         )

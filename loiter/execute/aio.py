@@ -24,7 +24,7 @@ from typing import Any
 from loiter.model.names import CALLER
 from loiter.model.options import Options
 from loiter.record.recording import Recording, gave_up
-from loiter.record.worker import attach_timings, describe, now
+from loiter.record.worker import FINISHED, STARTED, attach_timings, describe, live_sink, now
 from loiter.workloads.aio import AsyncTask, session
 from loiter.workloads.faults import RAISE, TaskFailed
 
@@ -66,8 +66,11 @@ class LoopPool:
         self.notes: dict[str, Any] = {}  # what the strategy says about itself, for Run.options
 
     def start_clock(self) -> None:
-        """The run begins now: what was opened before (an HTTP client) is set-up, not the run."""
-        self.recording = Recording()
+        """The run begins now: what was opened before (an HTTP client) is set-up, not the run.
+
+        The same recording, so a live view already watching it sees the run.
+        """
+        self.recording.restart_clock()
         if self.on_clock is not None:
             self.on_clock(self.recording)
 
@@ -100,6 +103,8 @@ class LoopPool:
         slot = self._take_slot() if pooled else -1
         worker = CALLER if slot < 0 else f"s{slot + 1}"
         started = now()
+        if (sink := live_sink()) is not None:
+            sink.put((STARTED, started, worker))
         try:
             value = await self.fn(arg)
             if self.plan and self.plan[index] == RAISE:
@@ -123,7 +128,9 @@ class LoopPool:
         return self.slots - 1
 
     def _ended(self, index: int, started: int, worker: str, slot: int) -> None:
-        self.recording.timings[index] = (started, now(), worker)
+        self.recording.timings[index] = (started, finished := now(), worker)
+        if (sink := live_sink()) is not None:
+            sink.put((FINISHED, finished, worker))
         self.finished.append(index)
         if slot >= 0:
             self.free.append(slot)

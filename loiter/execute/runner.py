@@ -73,7 +73,7 @@ OnStart = Callable[[Scenario, str, Recording], None]
 
 # Watches one run while it goes (the live view): a context manager factory given
 # the traced executor, the scenario, the strategy and the workers' event queue.
-Watch = Callable[[TracedExecutor, Scenario, str, Any], AbstractContextManager[Any]]
+Watch = Callable[[Recording, Scenario, str, Any], AbstractContextManager[Any]]
 
 
 def run_experiment(
@@ -198,7 +198,7 @@ def run_one(
     pool (see :func:`pool_broke`); the next run gets a fresh one.
     """
     if exp.executor == "asyncio":
-        return run_on_event_loop(scenario, strategy, exp, fn, on_start)
+        return run_on_event_loop(scenario, strategy, exp, fn, watch, on_start)
     task, args = with_faults(
         fn or exp.fn or resolve(exp.workload, exp.unit), scenario.args, exp.faults
     )
@@ -234,7 +234,7 @@ def run_one(
         traced = TracedExecutor(pool)
         if on_start is not None:
             on_start(scenario, strategy, traced.recording)
-        with watch(traced, scenario, strategy, events) if watch else nullcontext():
+        with watch(traced.recording, scenario, strategy, events) if watch else nullcontext():
             try:
                 STRATEGIES[strategy](traced, task, args, exp.options)
             except Exception as exc:  # map raising at the failing index is a result, not a crash
@@ -277,6 +277,7 @@ def run_on_event_loop(
     strategy: str,
     exp: Experiment,
     fn: Callable[[Any], Any] | None = None,
+    watch: Watch | None = None,
     on_start: OnStart | None = None,
 ) -> Run:
     """One scenario under one asyncio strategy, on a fresh event loop (see loiter.execute.aio).
@@ -291,12 +292,17 @@ def run_on_event_loop(
     pool = LoopPool(task, exp.workers, plan)
     if on_start is not None:
         pool.on_clock = lambda recording: on_start(scenario, strategy, recording)
+    events = live_events("thread") if watch else None  # the loop is in this process
+    set_live_sink(events)
     try:
-        error, blocked = run_on_loop(pool, strategy, scenario.args, exp.options)
+        with watch(pool.recording, scenario, strategy, events) if watch else nullcontext():
+            error, blocked = run_on_loop(pool, strategy, scenario.args, exp.options)
     except KeyboardInterrupt as exc:
         reason, signum = stop_reason(exc)
         partial = _freeze(pool.recording, scenario, strategy, exp, reason)
         raise RunStopped(reason, Trace([partial]), signum) from None
+    finally:
+        set_live_sink(None)
     extra = {**pool.notes, **({} if exp.workers else {"limit": "unlimited"})}
     run = _freeze(pool.recording, scenario, strategy, exp, error, extra)
     run.workers = run.workers or max(1, pool.slots)

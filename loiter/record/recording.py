@@ -70,6 +70,12 @@ class Recording:
         # entry, not a tuple and a wait per task (:meth:`file_chunks`).
         self.chunks: list[tuple[int, ChunkTimings]] = []
 
+    def restart_clock(self) -> None:
+        """Nothing recorded yet: the origin moves to now (set-up before it is not the run)."""
+        assert not len(self), "the clock restarts only before the first submit"
+        self.origin = now()
+        self.wall_origin = time.time()
+
     def __len__(self) -> int:
         return len(self.submitted)
 

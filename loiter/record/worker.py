@@ -44,6 +44,11 @@ def set_live_sink(sink: Any) -> None:
     _live_sink = sink
 
 
+def live_sink() -> Any:
+    """The live event queue of this process, None when no live view watches."""
+    return _live_sink
+
+
 def live_events(executor: str) -> Any:
     """The queue worker events travel through: shared memory for threads, a pipe for processes."""
     return multiprocessing.Queue() if executor == "process" else queue.SimpleQueue()

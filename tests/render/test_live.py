@@ -148,3 +148,34 @@ def test_board_states_from_worker_events_then_from_the_done_future() -> None:
     assert (rows[1].worker, rows[1].finished) == ("w2", 0.3)
     rec.deliver(1, rec.futures[1].result(), origin + 4 * 10**8)
     assert board.rows(1, 2)[0].state == DELIVERED and board.rows(1, 2)[0].delivered == 0.4
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_live_view_of_an_event_loop_shows_gather_holding_every_result(tmp_path) -> None:
+    """asyncio's gather: mid-run #2 is done but held like the rest, until the last finishes."""
+    session = f"loiter-{uuid.uuid4().hex[:8]}"
+    cmd = (
+        f"{sys.executable} -m loiter -e asyncio -u 0.4 --scenario slow-first"
+        f" -s gather -o {tmp_path}; sleep 60"
+    )
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd], check=True
+    )
+    try:
+        mid = ""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and " held " not in mid:
+            mid = _pane(session)
+            time.sleep(0.05)
+        assert "(asyncio, 3 slots)" in mid, mid
+        assert "#2 2 held" in mid and "#0 4 running" in mid, mid
+        assert "caller: awaiting gather(): every result at once" in mid
+        while time.monotonic() < deadline and "loiter-asyncio-3w.png" not in (
+            end := _pane(session, history=True)
+        ):
+            time.sleep(0.1)
+        lines = end.splitlines()
+        assert sum("delivered" in line and line.startswith("#") for line in lines) == 5, end
+        assert "caller: done" in end and "Traceback" not in end
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False)

@@ -181,6 +181,9 @@ def caller_line(rows: Sequence[Row], strategy: str, done: bool) -> str:
         if others:
             text += f"; finished but held: {', '.join(f'#{i}' for i in others)}"
         return text
+    if strategy in ("gather", "taskgroup"):
+        what = "gather()" if strategy == "gather" else "the TaskGroup's block"
+        return f"caller: awaiting {what}: every result at once, when all {len(waiting)} are done"
     return f"caller: waiting for whichever finishes first of {len(waiting)} task(s)"
 
 
@@ -242,6 +245,7 @@ def frame(
 
 def expected_span(durations: Sequence[float], workers: int, strategy: str) -> float:
     """The ideal makespan, so the axis rarely has to rescale mid-run."""
+    workers = workers or max(1, len(durations))  # asyncio's 0: no limit
     try:
         ideal = ideal_schedule(durations, workers, strategy)
     except ValueError:
