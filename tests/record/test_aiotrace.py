@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import subprocess
+import sys
 import weakref
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.commands import cli
 from helpers.timing import quiet, tolerance
 
 import loiter
 from loiter.model.trace import Run
+from loiter.model.tracefile import load
 
 UNIT = 0.1
 SECONDS = (3, 1, 2)  # in units: the slowest first
@@ -211,3 +216,25 @@ def test_the_standard_functions_are_restored() -> None:
     asyncio.run(main())
     assert (asyncio.gather, asyncio.as_completed, asyncio.wait) == before
     assert asyncio.tasks.gather is before[0]
+
+
+def test_loiter_viz_trace_records_a_programs_asyncio_tasks_and_keeps_its_exit_code(
+    tmp_path: Path,
+) -> None:
+    script = Path(__file__).parent / "programs" / "aio_gather.py"
+    plain = subprocess.run(
+        [sys.executable, script, str(UNIT)], capture_output=True, text=True, timeout=120
+    )
+    result = cli("trace", "--no-chart", "--out", str(tmp_path), str(script), str(UNIT))
+    assert result.returncode == plain.returncode == 4
+    assert result.stdout == plain.stdout == "[30, 10, 20]\nfailed: no\n"
+    (run,) = load(tmp_path / "trace-aio_gather.json").runs
+    assert (run.executor, run.scenario, run.workers) == ("asyncio", "aio_gather.py:24", 3)
+    assert [(t.arg, t.outcome) for t in run.tasks] == [("nap", "ok")] * 3 + [("fail", "error")]
+    naps = run.tasks[:3]
+    _, allowed = tolerance(
+        {f"task {t.index}": t.finished - t.started - t.result / 10 * UNIT for t in naps}, UNIT
+    )
+    assert [t.index for t in sorted(naps, key=lambda t: t.finished)] == [1, 2, 0]
+    assert {t.delivered for t in naps} == {naps[0].delivered}
+    assert naps[0].delivered - naps[0].submitted == pytest.approx(3 * UNIT, abs=allowed)
