@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Gener
 from typing import Any
 
 from loiter.model.trace import Run, Trace
+from loiter.record.looplag import LagWatcher
 from loiter.record.recording import Recording
 from loiter.record.worker import UnpicklableError, describe, now
 
@@ -64,11 +65,13 @@ class LoopRecorder:
         self.trace: Trace | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._previous: Any = None
+        self._lag: LagWatcher | None = None
 
     def install(self, loop: asyncio.AbstractEventLoop) -> None:
         """Put this block's task factory on ``loop``, in front of the one already there."""
         self._loop, self._previous = loop, loop.get_task_factory()
         loop.set_task_factory(self._factory)
+        self._lag = LagWatcher(loop).start()
         if not _active:
             for name in _FUNCTIONS:
                 _saved[name] = getattr(asyncio, name)
@@ -77,8 +80,9 @@ class LoopRecorder:
         _active.append(self)
 
     def uninstall(self) -> None:
-        assert self._loop is not None
+        assert self._loop is not None and self._lag is not None
         self._loop.set_task_factory(self._previous)
+        self._lag.stop()
         _active.remove(self)
         if not _active:
             for name, original in _saved.items():
@@ -151,7 +155,11 @@ class LoopRecorder:
             rec.fail(index, exc, got)
 
     def freeze(self, **meta: Any) -> Run:
+        """The block's tasks as one run; the loop's measured lag as its ``loop_blocked``."""
+        origin = self.recording.origin
+        lag = self._lag.blocked if self._lag is not None else []
         run = self.recording.freeze(
+            loop_blocked=[((a - origin) / 1e9, (b - origin) / 1e9) for a, b in lag],
             **{
                 "scenario": "custom",
                 "strategy": "traced",
@@ -161,7 +169,7 @@ class LoopRecorder:
                 "workload": "custom",
                 **self.meta,
                 **meta,
-            }
+            },
         )
         self.trace = Trace([run])
         return run

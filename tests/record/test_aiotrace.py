@@ -6,6 +6,7 @@ import asyncio
 import gc
 import subprocess
 import sys
+import time
 import weakref
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -238,3 +239,19 @@ def test_loiter_viz_trace_records_a_programs_asyncio_tasks_and_keeps_its_exit_co
     assert [t.index for t in sorted(naps, key=lambda t: t.finished)] == [1, 2, 0]
     assert {t.delivered for t in naps} == {naps[0].delivered}
     assert naps[0].delivered - naps[0].submitted == pytest.approx(3 * UNIT, abs=allowed)
+
+
+def test_a_blocking_call_in_a_task_is_the_loops_measured_lag() -> None:
+    async def body(unit: float) -> None:
+        async def blocks() -> None:
+            time.sleep(3 * unit)  # never awaits: every task and the caller wait
+
+        await asyncio.gather(blocks(), nap(unit))
+        assert len(asyncio.all_tasks()) == 1  # the watcher is no task of the program's
+
+    run = recorded(body, UNIT)
+    (span,) = run.loop_blocked
+    blocker = run.tasks[0]
+    _, allowed = tolerance({"blocker": blocker.finished - blocker.started - 3 * UNIT}, UNIT)
+    assert span[1] == pytest.approx(blocker.finished, abs=allowed)
+    assert span[1] - span[0] == pytest.approx(3 * UNIT, abs=allowed + 0.01)  # one 5 ms tick
