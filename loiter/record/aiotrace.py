@@ -31,7 +31,8 @@ from loiter.record.worker import UnpicklableError, describe, now
 WORKER = "loop"
 _FUNCTIONS = ("gather", "as_completed", "wait")
 _active: list[LoopRecorder] = []  # recorders of the blocks now open, outermost first
-_saved: dict[str, Any] = {}  # the standard functions while any block is open
+# The standard functions: the recording ones call them, and are them outside any block.
+STANDARD: dict[str, Callable[..., Any]] = {name: getattr(asyncio, name) for name in _FUNCTIONS}
 
 
 class _TracedTask(asyncio.Task):  # type: ignore[type-arg]
@@ -74,9 +75,8 @@ class LoopRecorder:
         self._lag = LagWatcher(loop).start()
         if not _active:
             for name in _FUNCTIONS:
-                _saved[name] = getattr(asyncio, name)
                 for module in (asyncio, asyncio.tasks):
-                    setattr(module, name, _RECORDING[name])
+                    setattr(module, name, RECORDING[name])
         _active.append(self)
 
     def uninstall(self) -> None:
@@ -85,10 +85,9 @@ class LoopRecorder:
         self._lag.stop()
         _active.remove(self)
         if not _active:
-            for name, original in _saved.items():
+            for name, original in STANDARD.items():
                 for module in (asyncio, asyncio.tasks):
                     setattr(module, name, original)
-            _saved.clear()
 
     def _factory(
         self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any
@@ -193,7 +192,7 @@ def gather(*aws: Any, return_exceptions: bool = False) -> asyncio.Future[Any]:
     child raised (without ``return_exceptions``) only it is delivered, the
     others run on unseen.
     """
-    outer: asyncio.Future[Any] = _saved["gather"](*aws, return_exceptions=return_exceptions)
+    outer: asyncio.Future[Any] = STANDARD["gather"](*aws, return_exceptions=return_exceptions)
     children = list(getattr(outer, "_children", ()))
     ask = now()
 
@@ -212,12 +211,14 @@ def gather(*aws: Any, return_exceptions: bool = False) -> asyncio.Future[Any]:
 
 def as_completed(fs: Any, *, timeout: float | None = None) -> Any:
     """``asyncio.as_completed``: each task delivered when the caller's await of it returns."""
+    if asyncio.isfuture(fs) or asyncio.iscoroutine(fs):
+        return STANDARD["as_completed"](fs, timeout=timeout)  # which says what is wrong
     # Tasks made in input order (the standard one makes them in set order): the lanes read so.
     fs = [asyncio.ensure_future(f) for f in dict.fromkeys(fs)]
     order: list[asyncio.Future[Any]] = []  # tasks in the order they ended, as as_completed yields
     for f in fs:
         f.add_done_callback(order.append)
-    return _AsCompleted(_saved["as_completed"](fs, timeout=timeout), order)
+    return _AsCompleted(STANDARD["as_completed"](fs, timeout=timeout), order)
 
 
 class _AsCompleted:
@@ -259,9 +260,8 @@ class _AsCompleted:
 
 async def wait(fs: Any, *, timeout: float | None = None, return_when: str = "ALL_COMPLETED") -> Any:
     """``asyncio.wait``: the tasks done are delivered when wait returns (one caller wait)."""
-    fs = set(fs)
     ask = now()
-    done, pending = await _saved["wait"](fs, timeout=timeout, return_when=return_when)
+    done, pending = await STANDARD["wait"](fs, timeout=timeout, return_when=return_when)
     got = now()
     timings = {t: _finish(t) for t in done}
     _deliver(iter(sorted(done, key=lambda t: timings[t] or 0)), ask, got)
@@ -277,7 +277,7 @@ def _finish(task: asyncio.Future[Any]) -> int | None:
     return None
 
 
-_RECORDING: dict[str, Callable[..., Any]] = {
+RECORDING: dict[str, Callable[..., Any]] = {
     "gather": gather,
     "as_completed": as_completed,
     "wait": wait,

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from loiter.model.trace import Run, Trace
+from loiter.record import aiotrace
 from loiter.record import traced as tracing
 from loiter.record.aiotrace import LoopRecorder, traced_loop
 from loiter.record.traced import TracedExecutor
@@ -204,6 +205,10 @@ class Tracer:
     async def traced_main(self, coro: Coroutine[Any, Any, Any], site: Site) -> Any:
         """The program's main coroutine, its loop's tasks recorded as one run of this trace."""
         meta = {"scenario": site.label, "options": {"call_site": {**site.jsonable(), "how": "run"}}}
+        # ``from asyncio import gather`` copies, bound when the program was imported.
+        self._rebind(
+            {id(aiotrace.STANDARD[name]): aiotrace.RECORDING[name] for name in aiotrace.STANDARD}
+        )
         async with traced_loop(**meta) as rec:
             with self._lock:
                 self._loops.append(rec)

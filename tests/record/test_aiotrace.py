@@ -230,7 +230,7 @@ def test_loiter_viz_trace_records_a_programs_asyncio_tasks_and_keeps_its_exit_co
     assert result.returncode == plain.returncode == 4
     assert result.stdout == plain.stdout == "[30, 10, 20]\nfailed: no\n"
     (run,) = load(tmp_path / "trace-aio_gather.json").runs
-    assert (run.executor, run.scenario, run.workers) == ("asyncio", "aio_gather.py:24", 3)
+    assert (run.executor, run.scenario, run.workers) == ("asyncio", "aio_gather.py:25", 3)
     assert [(t.arg, t.outcome) for t in run.tasks] == [("nap", "ok")] * 3 + [("fail", "error")]
     naps = run.tasks[:3]
     _, allowed = tolerance(

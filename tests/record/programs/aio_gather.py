@@ -2,6 +2,7 @@
 
 import asyncio
 import sys
+from asyncio import gather
 
 
 async def nap(n: int) -> int:
@@ -14,7 +15,7 @@ async def fail() -> None:
 
 
 async def main() -> None:
-    print(await asyncio.gather(nap(3), nap(1), nap(2)))
+    print(await gather(nap(3), nap(1), nap(2)))
     try:
         await asyncio.create_task(fail())
     except ValueError as exc:
