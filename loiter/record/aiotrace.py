@@ -5,8 +5,8 @@ notes each task: ``submitted`` when it is created, ``started`` at its
 coroutine's first step, ``finished`` when that returns or raises. Delivery is
 the moment the awaiting code has the result, so a bare factory cannot see it
 (``gather`` reads each child in a done-callback as it finishes). While a block
-is active, ``asyncio.gather`` / ``as_completed`` / ``wait`` are the recording
-ones below, and a task awaited directly is delivered when its awaiter resumes
+is active, ``asyncio.gather`` / ``as_completed`` / ``wait`` and ``TaskGroup``'s
+exit are the recording ones below, and a task awaited directly is delivered when its awaiter resumes
 (the factory's tasks are a :class:`asyncio.Task` subclass whose ``__await__``
 notes it). Under a program's own task factory that last part is lost: such a
 task is delivered only through gather, as_completed or wait. Results are
@@ -77,6 +77,8 @@ class LoopRecorder:
             for name in _FUNCTIONS:
                 for module in (asyncio, asyncio.tasks):
                     setattr(module, name, RECORDING[name])
+            for name, method in _GROUP_RECORDING.items():
+                setattr(asyncio.TaskGroup, name, method)
         _active.append(self)
 
     def uninstall(self) -> None:
@@ -88,6 +90,8 @@ class LoopRecorder:
             for name, original in STANDARD.items():
                 for module in (asyncio, asyncio.tasks):
                     setattr(module, name, original)
+            for name, method in _GROUP_STANDARD.items():
+                setattr(asyncio.TaskGroup, name, method)
 
     def _factory(
         self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any
@@ -276,6 +280,35 @@ def _finish(task: asyncio.Future[Any]) -> int | None:
             return timing[1]
     return None
 
+
+_GROUP_STANDARD = {name: vars(asyncio.TaskGroup)[name] for name in ("create_task", "__aexit__")}
+# Each open TaskGroup's tasks, weakly: the results stay the program's to free.
+_made: weakref.WeakKeyDictionary[asyncio.TaskGroup, weakref.WeakSet[asyncio.Task[Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _group_create_task(group: asyncio.TaskGroup, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+    task: asyncio.Task[Any] = _GROUP_STANDARD["create_task"](group, coro, **kwargs)
+    _made.setdefault(group, weakref.WeakSet()).add(task)
+    return task
+
+
+async def _group_aexit(group: asyncio.TaskGroup, *exc_info: Any) -> Any:
+    """``TaskGroup``: its tasks are the caller's when the block ends (one wait, from its end).
+
+    Only those the caller still holds: a task nobody kept has a result nobody can read.
+    """
+    ask = now()
+    try:
+        return await _GROUP_STANDARD["__aexit__"](group, *exc_info)
+    finally:
+        got = now()
+        tasks = sorted(_made.pop(group, ()), key=lambda t: _finish(t) or 0, reverse=True)
+        _deliver(iter(tasks), ask, got)  # the wait ended with the last to finish
+
+
+_GROUP_RECORDING = {"create_task": _group_create_task, "__aexit__": _group_aexit}
 
 RECORDING: dict[str, Callable[..., Any]] = {
     "gather": gather,

@@ -138,6 +138,30 @@ def test_a_task_that_raises_is_an_error_and_a_cancelled_one_is_cancelled() -> No
     assert (never.outcome, never.started) == ("cancelled", None)
 
 
+def test_a_taskgroup_delivers_at_the_end_of_its_block_and_a_failure_cancels_the_rest() -> None:
+    async def body(unit: float) -> None:
+        async with asyncio.TaskGroup() as group:
+            kept = [group.create_task(nap(3 * unit)), group.create_task(nap(unit))]
+        with pytest.raises(ExceptionGroup):
+            async with asyncio.TaskGroup() as group:
+                kept += [group.create_task(nap(10)), group.create_task(failing())]
+        assert [t.result() for t in kept[:2]] == [3 * unit, unit]
+
+    def judge(run: Run) -> None:
+        slow, fast, cancelled, failed = run.tasks
+        woke = {
+            "slow": slow.finished - slow.started - 3 * UNIT,
+            "fast": fast.finished - fast.started - UNIT,
+        }
+        _, allowed = tolerance(woke, UNIT)
+        assert [t.outcome for t in run.tasks] == ["ok", "ok", "cancelled", "error"]
+        assert fast.delivered == slow.delivered >= slow.finished
+        assert fast.delivered - fast.finished == pytest.approx(2 * UNIT, abs=allowed)
+        assert failed.delivered is not None and cancelled.delivered is None
+
+    judge(recorded(body, UNIT))
+
+
 def test_a_task_nobody_awaits_is_undelivered_and_a_direct_await_delivers_on_resuming() -> None:
     async def body(unit: float) -> None:
         left = asyncio.create_task(nap(unit))
@@ -209,6 +233,7 @@ def test_nested_blocks_and_an_existing_factory_are_chained() -> None:
 
 def test_the_standard_functions_are_restored() -> None:
     before = (asyncio.gather, asyncio.as_completed, asyncio.wait)
+    group = dict(vars(asyncio.TaskGroup))
 
     async def main() -> None:
         async with loiter.traced_loop():
@@ -217,6 +242,7 @@ def test_the_standard_functions_are_restored() -> None:
     asyncio.run(main())
     assert (asyncio.gather, asyncio.as_completed, asyncio.wait) == before
     assert asyncio.tasks.gather is before[0]
+    assert dict(vars(asyncio.TaskGroup)) == group
 
 
 def test_loiter_viz_trace_records_a_programs_asyncio_tasks_and_keeps_its_exit_code(
