@@ -35,12 +35,24 @@ _active: list[LoopRecorder] = []  # recorders of the blocks now open, outermost 
 STANDARD: dict[str, Callable[..., Any]] = {name: getattr(asyncio, name) for name in _FUNCTIONS}
 
 
+def _done(cancelled: bool) -> cf.Future[Any]:
+    future: cf.Future[Any] = cf.Future()
+    if cancelled:
+        future.cancel()
+    else:
+        future.set_result((None, None, None, None))  # no value: the timings are filed already
+    return future
+
+
+# What the recording settles a task's outcome from (a future per task costs a lock):
+# shared for the tasks that returned or were cancelled, one per task only for a failure.
+_OK, _CANCELLED = _done(False), _done(True)
+
+
 class _TracedTask(asyncio.Task):  # type: ignore[type-arg]
     """A task whose direct ``await`` notes, for each recorder, when the awaiter resumed."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.marks: list[tuple[LoopRecorder, int]] = []
+    marks: list[tuple[LoopRecorder, int]]  # set by the factories that made it
 
     def __await__(self) -> Generator[Any, None, Any]:
         ask = now()
@@ -101,22 +113,23 @@ class LoopRecorder:
             return previous(loop, coro, **kwargs) if previous else asyncio.Task(coro, loop=loop)
         rec = self.recording
         index = rec.reserve_one((getattr(coro, "__qualname__", type(coro).__qualname__),))
-        rec.futures[index] = cf.Future()  # mirrors the task's outcome, never its value
         timed = self._timed(index, coro)
         if previous is None:
             task: asyncio.Future[Any] = _TracedTask(timed, loop=loop, **kwargs)
         else:
             task = previous(loop, timed, **kwargs)
         if isinstance(task, _TracedTask):
-            task.marks.append((self, index))
+            if previous is None:
+                task.marks = [(self, index)]
+            else:  # an outer block's factory made it
+                task.marks.append((self, index))
         self.index[task] = index
         task.add_done_callback(functools.partial(self._settled, index, coro))
         rec.submit_returned(rec.submitted[index])
         return task
 
     async def _timed(self, index: int, coro: Coroutine[Any, Any, Any]) -> Any:
-        mirror = self.recording.futures[index]
-        assert mirror is not None
+        rec = self.recording
         started = now()
         self.running += 1
         self.peak = max(self.peak, self.running)
@@ -125,23 +138,24 @@ class LoopRecorder:
         except BaseException as exc:
             self._ended(index, started)
             if isinstance(exc, asyncio.CancelledError):
-                mirror.cancel()
+                rec.futures[index] = _CANCELLED
             else:  # described: the exception's frames are the program's to free
-                mirror.set_exception(UnpicklableError(describe(exc)))
+                failed: cf.Future[Any] = cf.Future()
+                rec.futures[index] = failed
+                failed.set_exception(UnpicklableError(describe(exc)))
             raise
-        mirror.set_result((None, *self._ended(index, started)))
+        self._ended(index, started)
+        rec.futures[index] = _OK
         return value
 
-    def _ended(self, index: int, started: int) -> tuple[int, int, str]:
+    def _ended(self, index: int, started: int) -> None:
         self.running -= 1
-        timing = self.recording.timings[index] = (started, now(), WORKER)
-        return timing
+        self.recording.timings[index] = (started, now(), WORKER)
 
     def _settled(self, index: int, coro: Any, task: asyncio.Future[Any]) -> None:
         """Cancelled before its first step: it never ran (its coroutine closed, as asyncio does)."""
-        mirror = self.recording.futures[index]
-        if self.recording.timings[index] is None and mirror is not None:
-            mirror.cancel()
+        if self.recording.timings[index] is None:
+            self.recording.futures[index] = _CANCELLED
             coro.close()
 
     def delivered(self, index: int, task: asyncio.Future[Any], ask: int, got: int) -> None:
