@@ -5,12 +5,13 @@ notes each task: ``submitted`` when it is created, ``started`` at its
 coroutine's first step, ``finished`` when that returns or raises. Delivery is
 the moment the awaiting code has the result, so a bare factory cannot see it
 (``gather`` reads each child in a done-callback as it finishes). While a block
-is active, ``asyncio.gather`` / ``as_completed`` / ``wait`` and ``TaskGroup``'s
-exit are the recording ones below, and a task awaited directly is delivered when its awaiter resumes
-(the factory's tasks are a :class:`asyncio.Task` subclass whose ``__await__``
-notes it). Under a program's own task factory that last part is lost: such a
-task is delivered only through gather, as_completed or wait. Results are
-described when delivered and never referenced, as for traced executors.
+is open, ``asyncio.gather`` / ``as_completed`` / ``wait`` and ``TaskGroup``'s
+exit are the recording ones below, and a task awaited directly is delivered
+when its awaiter resumes (the factory's tasks are an :class:`asyncio.Task`
+subclass whose ``__await__`` notes it). Under a program's own task factory that
+last part is lost: such a task is delivered only through the functions above.
+Results are described when delivered and never referenced, as for traced
+executors; the loop's measured lag is the run's ``loop_blocked``.
 """
 
 from __future__ import annotations
