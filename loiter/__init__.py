@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .model.scenarios import Scenario
     from .model.trace import Blocked, Run, Stall, Summary, Task, Trace
     from .model.tracefile import TraceError, load, save
+    from .record.aiotrace import traced_loop
     from .record.autotrace import trace
     from .record.traced import TracedExecutor, TracedFuture, as_completed, traced, wait
     from .render.animate import animate
@@ -36,6 +37,7 @@ _WHERE = {
     "run": "execute.runner",
     "Experiment": "execute.runner",
     "trace": "record.autotrace",
+    "traced_loop": "record.aiotrace",
     "Blocked": "model.trace",
     "Run": "model.trace",
     "Summary": "model.trace",
@@ -107,6 +109,7 @@ __all__ = [
     "to_csv",
     "trace",
     "traced",
+    "traced_loop",
     "wait",
     "write_report",
 ]

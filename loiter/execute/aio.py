@@ -23,14 +23,11 @@ from typing import Any
 
 from loiter.model.names import CALLER
 from loiter.model.options import Options
+from loiter.record.looplag import LagWatcher
 from loiter.record.recording import Recording, gave_up
 from loiter.record.worker import FINISHED, STARTED, attach_timings, describe, live_sink, now
 from loiter.workloads.aio import AsyncTask, session
 from loiter.workloads.faults import RAISE, TaskFailed
-
-# The loop lag that counts as "blocked": well above a loaded machine's wake-up noise.
-LAG_TICK = 0.005
-LAG_THRESHOLD = 0.02
 
 # How the caller takes results as they finish: Python 3.13 made as_completed an async
 # iterator that yields the tasks themselves; before, a plain iterator of awaitables.
@@ -275,27 +272,6 @@ ASYNC_STRATEGIES: dict[str, Strategy] = {
 }
 
 
-async def watch_lag(blocked: list[tuple[int, int]]) -> None:
-    """The loop's own lag, measured: a tick that wakes far later than asked means the loop was
-    blocked (by a task that never awaits) from the tick's due time until it woke. Cancelled
-    at the end of the run, the tick still pending counts up to that moment."""
-    tick_ns = round(LAG_TICK * 1e9)
-
-    def note(asked: int, woke: int) -> None:
-        if (woke - asked - tick_ns) / 1e9 > LAG_THRESHOLD:
-            blocked.append((asked + tick_ns, woke))
-
-    asked = now()
-    try:
-        while True:
-            asked = now()
-            await asyncio.sleep(LAG_TICK)
-            note(asked, now())
-    except asyncio.CancelledError:
-        note(asked, now())
-        raise
-
-
 async def drive(
     loop: LoopPool, strategy: str, args: Sequence[Any], opts: Options
 ) -> tuple[str | None, list[tuple[int, int]]]:
@@ -310,8 +286,7 @@ async def drive(
 async def _drive(
     loop: LoopPool, strategy: str, args: Sequence[Any], opts: Options
 ) -> tuple[str | None, list[tuple[int, int]]]:
-    blocked: list[tuple[int, int]] = []
-    monitor = asyncio.create_task(watch_lag(blocked))
+    watcher = LagWatcher(asyncio.get_running_loop()).start()
     error = None
     try:
         await asyncio.wait_for(ASYNC_STRATEGIES[strategy](loop, args, opts), opts.timeout)
@@ -328,8 +303,7 @@ async def _drive(
         await asyncio.wait(left, timeout=opts.timeout)
         for task in left:
             task.cancel()
-    monitor.cancel()
-    return error, blocked
+    return error, watcher.stop()
 
 
 def run_on_loop(

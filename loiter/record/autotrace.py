@@ -7,7 +7,9 @@ where they were created, and their ``submit`` and ``map`` go through a
 :class:`~loiter.tracing.TracedExecutor` per executor and call site, which
 forwards to the program's own executor object. ``concurrent.futures.as_completed``
 and ``wait`` become the recording ones of :mod:`loiter.tracing`, so the caller's
-blocked intervals are measured. Nothing is patched outside an active tracer,
+blocked intervals are measured. Each ``asyncio.run`` (every ``asyncio.Runner``)
+runs its main coroutine inside :func:`~loiter.record.aiotrace.traced_loop`, so
+the tasks on the loop are a run too. Nothing is patched outside an active tracer,
 and stopping restores every attribute as it was.
 """
 
@@ -23,13 +25,15 @@ import sys
 import sysconfig
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import _base
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from loiter.model.trace import Run, Trace
+from loiter.record import aiotrace
 from loiter.record import traced as tracing
+from loiter.record.aiotrace import LoopRecorder, traced_loop
 from loiter.record.traced import TracedExecutor
 
 _POOLS = (cf.ThreadPoolExecutor, cf.ProcessPoolExecutor)
@@ -147,6 +151,7 @@ class Tracer:
             weakref.WeakKeyDictionary()
         )
         self._runs: list[_SiteRun] = []
+        self._loops: list[LoopRecorder] = []  # one per asyncio.run
         self._lock = threading.Lock()
         self._saved: list[tuple[type, str, Any]] = []
 
@@ -159,6 +164,7 @@ class Tracer:
             self._patch(cls, "submit", _patched_submit)
             self._patch(cls, "map", _patched_map)
         self._rebind({id(cf.as_completed): tracing.as_completed, id(cf.wait): tracing.wait})
+        self._patch(asyncio.Runner, "run", _patched_runner_run)
         _active = self
         return self
 
@@ -175,7 +181,8 @@ class Tracer:
         self._saved.clear()
         with self._lock:
             runs = list(self._runs)
-        self.trace = Trace([run.freeze() for run in runs if len(run.traced.recording)])
+        loops = [rec.trace.runs[0] for rec in self._loops if rec.trace and rec.trace.runs[0].tasks]
+        self.trace = Trace([run.freeze() for run in runs if len(run.traced.recording)] + loops)
         return self.trace
 
     def _patch(self, owner: Any, name: str, make: Callable[[Any], Any]) -> None:
@@ -194,6 +201,18 @@ class Tracer:
             for name, value in list(names.items()):
                 if id(value) in replacements:
                     self._patch(module, name, lambda old: replacements[id(old)])
+
+    async def traced_main(self, coro: Coroutine[Any, Any, Any], site: Site) -> Any:
+        """The program's main coroutine, its loop's tasks recorded as one run of this trace."""
+        meta = {"scenario": site.label, "options": {"call_site": {**site.jsonable(), "how": "run"}}}
+        # ``from asyncio import gather`` copies, bound when the program was imported.
+        self._rebind(
+            {id(aiotrace.STANDARD[name]): aiotrace.RECORDING[name] for name in aiotrace.STANDARD}
+        )
+        async with traced_loop(**meta) as rec:
+            with self._lock:
+                self._loops.append(rec)
+            return await coro
 
     def created(self, executor: cf.Executor, site: Site) -> None:
         with contextlib.suppress(TypeError):  # an executor that cannot be weakly referenced
@@ -280,6 +299,17 @@ def _patched_map(original: Callable[..., Iterator[Any]]) -> Callable[..., Iterat
         return run.traced.map(fn, *iterables, **kwargs)
 
     return map
+
+
+def _patched_runner_run(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def run(self: asyncio.Runner, coro: Any, **kwargs: Any) -> Any:
+        tracer = _active
+        if tracer is None or not asyncio.iscoroutine(coro):
+            return original(self, coro, **kwargs)
+        return original(self, tracer.traced_main(coro, call_site(2)), **kwargs)
+
+    return run
 
 
 def _forget_in_child() -> None:

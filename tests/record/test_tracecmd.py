@@ -121,7 +121,8 @@ def test_asyncio_to_thread_goes_through_the_default_executor(tmp_path: Path) -> 
     script = PROGRAMS / "to_thread.py"
     plain, result = python(script, UNIT), traced(tmp_path, "--no-chart", script, UNIT)
     assert result.stdout == plain.stdout == "[20, 10]\n"
-    (run,) = load(tmp_path / "trace-to_thread.json").runs
+    run, loop = load(tmp_path / "trace-to_thread.json").runs
+    assert (loop.executor, len(loop.tasks)) == ("asyncio", 2)  # gather's two coroutines
     assert (run.executor, run.strategy, len(run.tasks)) == ("thread", "submit", 2)
     assert run.scenario == "to_thread.py:17"  # asyncio.run(main()): the program's line
     assert_like_ideal(run, [2 * UNIT, UNIT], 2, "as_completed")
