@@ -57,7 +57,7 @@ def trace_command(
     chart: ChartOptions,
     program: tuple[str, ...],
 ) -> int:
-    """Run a Python program unchanged and record every concurrent.futures executor it uses.
+    """Run a Python program unchanged and record every executor and asyncio.run it uses.
 
     Everything after SCRIPT (or -m MODULE) is the program's. Its output and exit
     code are its own; loiter-viz prints where results waited on stderr afterwards.
