@@ -126,3 +126,6 @@ def test_the_chart_draws_the_caller_submitting_and_what_was_held_meanwhile(lanes
     assert any("submitting" in label for label in labels)
     no_spans = figure_for(hand_run([]), lanes=lanes)
     assert collection(no_spans.axes[0], "caller-submitting") is None
+    # Microseconds of submitting (a handful of tasks) are drawn but not explained.
+    tiny = figure_for(hand_run([(0.0, 1e-5)]), lanes=lanes)
+    assert not any("submitting" in t.get_text() for t in tiny.legends[0].get_texts())

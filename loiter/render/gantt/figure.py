@@ -78,6 +78,15 @@ def plot_gantt(
     return ax
 
 
+# A mark narrower than this share of the time axis is not worth a legend entry.
+VISIBLE_SHARE = 0.005
+
+
+def _shows(spans: Sequence[tuple[float, float]], end: float) -> bool:
+    """Whether spans add up to something visible on an axis ending at ``end``."""
+    return sum(b - a for a, b in spans) > VISIBLE_SHARE * end
+
+
 def _one_run(run: Run | Trace) -> Run:
     if isinstance(run, Trace):
         if len(run) != 1:
@@ -340,7 +349,7 @@ def build(
             views=frozenset(resolve_lanes(lanes, len(r.tasks)) for r in runs),
             outcomes=frozenset(t.outcome for r in runs for t in r.tasks),
             loop_blocked=any(r.loop_blocked for r in runs),
-            submitting=any(r.caller_submitting for r in runs),
+            submitting=any(_shows(r.caller_submitting, end) for r in runs),
             aggregated=any(p.aggregated for p in panels),
         )
         widest = max(text_inches(h.get_label(), st.rc()["legend.fontsize"]) for h in handles)
