@@ -264,6 +264,14 @@ def submitting_style(st: Style, bars: int = 1) -> dict[str, Any]:
     return {"facecolor": st.submitting, "edgecolor": st.queued, "linewidth": 0, **dotted}
 
 
+def _spans_on_lane(
+    ax: Axes, spans: Sequence[tuple[float, float]], row: float, gid: str, **style: Any
+) -> None:
+    """``[(from, to), ...]`` as bars on one lane."""
+    edges = np.array(spans, dtype=float)
+    add_bars(ax, np.full(len(edges), row), edges[:, 0], edges[:, 1], gid, **style)
+
+
 def caller_lane(ax: Axes, run: Run, row: float, st: Style, height: float) -> None:
     """Each wait of the caller as a bar; shades alternate so back-to-back waits stay distinct.
 
@@ -273,12 +281,10 @@ def caller_lane(ax: Axes, run: Run, row: float, st: Style, height: float) -> Non
     run, not even the caller): a blocking call inside a coroutine.
     """
     if run.loop_blocked:
-        spans = np.array(run.loop_blocked, dtype=float)
-        add_bars(
+        _spans_on_lane(
             ax,
-            np.full(len(spans), row),
-            spans[:, 0],
-            spans[:, 1],
+            run.loop_blocked,
+            row,
             "loop-blocked",
             height=height * 1.2,
             facecolor=to_rgba(st.stall, 0.25),
@@ -288,16 +294,8 @@ def caller_lane(ax: Axes, run: Run, row: float, st: Style, height: float) -> Non
             zorder=3,
         )
     if run.caller_submitting:
-        spans = np.array(run.caller_submitting, dtype=float)
-        add_bars(
-            ax,
-            np.full(len(spans), row),
-            spans[:, 0],
-            spans[:, 1],
-            "caller-submitting",
-            height=height,
-            **submitting_style(st, len(spans)),
-        )
+        style = submitting_style(st, len(run.caller_submitting))
+        _spans_on_lane(ax, run.caller_submitting, row, "caller-submitting", height=height, **style)
     waits = [b for b in run.caller_blocked if b.got > b.ask]
     if not waits:
         return
