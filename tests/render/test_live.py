@@ -73,6 +73,16 @@ def test_caller_line_names_what_map_waits_for_and_what_it_holds() -> None:
     assert caller_line(ROWS, "map", done=True) == "caller: done"
 
 
+def _slow_first_in_tmux(args: str) -> str:
+    """Start ``loiter-viz ARGS`` on slow-first at unit 0.4 s in a 120x40 tmux pane: its session."""
+    session = f"loiter-{uuid.uuid4().hex[:8]}"
+    cmd = f"{sys.executable} -m loiter -u 0.4 --scenario slow-first {args}; sleep 60"
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd], check=True
+    )
+    return session
+
+
 def _pane(session: str, history: bool = False) -> str:
     """What the pane shows; with ``history``, also what scrolled off its top."""
     scrollback = ["-S", "-"] if history else []
@@ -84,14 +94,7 @@ def _pane(session: str, history: bool = False) -> str:
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_live_view_on_a_real_terminal(tmp_path, executor_kind: str) -> None:
     """Mid-run the screen shows map holding finished results; the final frames then stay."""
-    session = f"loiter-{uuid.uuid4().hex[:8]}"
-    cmd = (
-        f"{sys.executable} -m loiter -e {executor_kind} -u 0.4 --scenario slow-first"
-        f" -s map -o {tmp_path}; sleep 60"
-    )
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd], check=True
-    )
+    session = _slow_first_in_tmux(f"-e {executor_kind} -s map -o {tmp_path}")
     try:
         mid = ""
         deadline = time.monotonic() + 30
@@ -153,14 +156,7 @@ def test_board_states_from_worker_events_then_from_the_done_future() -> None:
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_live_view_of_an_event_loop_shows_gather_holding_every_result(tmp_path) -> None:
     """asyncio's gather: mid-run #2 is done but held like the rest, until the last finishes."""
-    session = f"loiter-{uuid.uuid4().hex[:8]}"
-    cmd = (
-        f"{sys.executable} -m loiter -e asyncio -u 0.4 --scenario slow-first"
-        f" -s gather -o {tmp_path}; sleep 60"
-    )
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd], check=True
-    )
+    session = _slow_first_in_tmux(f"-e asyncio -s gather -o {tmp_path}")
     try:
         mid = ""
         deadline = time.monotonic() + 30
