@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -44,9 +45,19 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 def stop_signals_raise() -> Iterator[None]:
     """Inside the block SIGTERM and SIGHUP raise :class:`Terminated` in the main thread, once:
     a second signal while the trace is being saved is ignored, so the save completes. The
-    previous handlers come back after the block (main() also runs inside test processes)."""
+    previous handlers come back after the block (main() also runs inside test processes).
+
+    A process forked inside the block (a fork-started pool worker, or a traced
+    program's own child) inherits the handler but is not the run: there the
+    signal gets the handler it would have had without loiter-viz, so a worker
+    that is terminated dies of the signal, as its pool expects."""
 
     def stop(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != owner:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            signal.raise_signal(signum)
+            return
         for sig in STOP_SIGNALS:
             signal.signal(sig, signal.SIG_IGN)
         raise Terminated(signum)
@@ -54,6 +65,7 @@ def stop_signals_raise() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may set handlers; a caller's thread keeps its own
         return
+    owner = os.getpid()
     previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
     try:
         yield

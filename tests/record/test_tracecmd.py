@@ -151,6 +151,15 @@ def test_an_uncaught_exception_prints_the_programs_traceback_and_exits_1(tmp_pat
     assert len(load(tmp_path / "trace-exits.json").runs) == 1
 
 
+def test_a_terminated_fork_worker_dies_of_the_signal_as_its_pool_expects(tmp_path: Path) -> None:
+    """Our SIGTERM handler is inherited by fork: in the child it must not turn into an exception."""
+    script = PROGRAMS / "terminates_child.py"
+    plain, result = python(script), traced(tmp_path, "--quiet", "--no-chart", script)
+    assert result.returncode == plain.returncode == 0, result.stderr
+    assert result.stdout == plain.stdout == "broken pool\nchild exit code -15\n"
+    assert "Terminated" not in result.stderr
+
+
 def test_a_package_runs_as_python_dash_m(tmp_path: Path) -> None:
     plain = python("-m", "tracedpkg", "a", "--b", cwd=PROGRAMS)
     result = traced(tmp_path, "--no-chart", "-m", "tracedpkg", "a", "--b", cwd=PROGRAMS)
