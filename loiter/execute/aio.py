@@ -111,11 +111,11 @@ class LoopPool:
             if isinstance(exc, asyncio.CancelledError):
                 mirror.cancel()  # a sibling failed in a TaskGroup, or the run was stopped
             else:
-                attach_timings(exc, [self.recording.timings[index]])  # type: ignore[list-item]
+                attach_timings(exc, [self.recording.timing(index)])  # type: ignore[list-item]
                 mirror.set_exception(exc)
             raise
         self._ended(index, started, worker, slot)
-        mirror.set_result((value, *self.recording.timings[index]))  # type: ignore[misc]
+        mirror.set_result((value, *self.recording.timing(index)))  # type: ignore[misc]
         return value
 
     def _take_slot(self) -> int:
@@ -125,7 +125,7 @@ class LoopPool:
         return self.slots - 1
 
     def _ended(self, index: int, started: int, worker: str, slot: int) -> None:
-        self.recording.timings[index] = (started, finished := now(), worker)
+        self.recording.set_timing(index, started, finished := now(), worker)
         if (sink := live_sink()) is not None:
             sink.put((FINISHED, finished, worker))
         self.finished.append(index)

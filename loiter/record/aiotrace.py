@@ -151,11 +151,11 @@ class LoopRecorder:
 
     def _ended(self, index: int, started: int) -> None:
         self.running -= 1
-        self.recording.timings[index] = (started, now(), WORKER)
+        self.recording.set_timing(index, started, now(), WORKER)
 
     def _settled(self, index: int, coro: Any, task: asyncio.Future[Any]) -> None:
         """Cancelled before its first step: it never ran (its coroutine closed, as asyncio does)."""
-        if self.recording.timings[index] is None:
+        if self.recording.timing(index) is None:
             self.recording.futures[index] = _CANCELLED
             coro.close()
 
@@ -290,7 +290,7 @@ async def wait(fs: Any, *, timeout: float | None = None, return_when: str = "ALL
 def _finish(task: asyncio.Future[Any]) -> int | None:
     for recorder in _active:
         index = recorder.index.get(task)
-        timing = None if index is None else recorder.recording.timings[index]
+        timing = None if index is None else recorder.recording.timing(index)
         if timing is not None:
             return timing[1]
     return None

@@ -19,7 +19,7 @@ from concurrent.futures import TimeoutError as FuturesTimeout
 from typing import Any
 
 from ..model.trace import CANCELLED, ERROR, OK, TIMED_OUT, UNDELIVERED, Blocked, Run, Task
-from .worker import TIMINGS_ATTR, ChunkTimings, Timing, chunk_timing, chunk_timings, describe, now
+from .worker import TIMINGS_ATTR, ChunkTimings, Timing, chunk_timing, describe, now
 
 # ``Recording.blocked`` entry for a wait no task ended (a timeout).
 NO_TASK = -1
@@ -50,7 +50,11 @@ class Recording:
         self.args: list[Any] = []  # a bounded description per task: the arguments may be freed
         self.pos = array("q")  # position inside the chunk its future carries
         self.futures: list[Future[Any] | None] = []  # dropped on delivery (chunks: at freeze)
-        self.timings: list[Timing | None] = []
+        # What the worker reported, in three columns rather than a tuple per task:
+        # ``started_ns`` is UNSET until it is known, and is written last (see set_timing).
+        self.started_ns = array("q")
+        self.finished_ns = array("q")
+        self.workers: list[str | None] = []
         self.results: list[Any] = []
         # What the caller got instead of a value, described: the exception (and the
         # frames its traceback holds) is the program's to free.
@@ -98,11 +102,14 @@ class Recording:
         more = max(need - self._room, _ROOM)
         nones = [None] * more
         self.futures.extend(nones)
-        self.timings.extend(nones)
+        self.workers.extend(nones)
         self.results.extend(nones)
         # Repeated arrays and zero bytes: no Python int converted per entry.
         self.pos.frombytes(bytes(self.pos.itemsize * more))
-        self.delivered_ns.extend(array("q", [UNSET]) * more)
+        unset = array("q", [UNSET]) * more
+        self.delivered_ns.extend(unset)
+        self.started_ns.extend(unset)
+        self.finished_ns.extend(unset)
         self._room += more
 
     def reserve_one(self, args: tuple[Any, ...]) -> int:
@@ -155,9 +162,23 @@ class Recording:
         self.futures[index] = None
         self.extending = False
 
+    def timing(self, index: int) -> Timing | None:
+        """``(started, finished, worker)`` as the worker reported them, None until known."""
+        started = self.started_ns[index]
+        if started == UNSET:
+            return None
+        return started, self.finished_ns[index], self.workers[index]  # type: ignore[return-value]
+
+    def set_timing(self, index: int, started: int, finished: int, worker: str) -> None:
+        """``started`` last: a reader in another thread (the live view) that sees it set
+        sees the other two."""
+        self.finished_ns[index] = finished
+        self.workers[index] = worker
+        self.started_ns[index] = started
+
     def deliver(self, index: int, pack: tuple[Any, int, int, str], got: int) -> None:
         """The caller has a worker's ``(value, started, finished, worker)`` pack."""
-        self.timings[index] = pack[1:]
+        self.set_timing(index, pack[1], pack[2], pack[3])
         self.delivered(index, pack[0], got)
 
     def fail(self, index: int, exc: BaseException, got: int) -> None:
@@ -166,7 +187,7 @@ class Recording:
         self.raised[index] = GAVE_UP if gave_up(exc) else describe(exc)
         timings = getattr(exc, TIMINGS_ATTR, None)
         if timings:
-            self.timings[index] = timings[min(self.pos[index], len(timings) - 1)]
+            self.set_timing(index, *timings[min(self.pos[index], len(timings) - 1)])
         if not (gave_up(exc) or isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit))):
             self.delivered_ns[index] = got
             self.futures[index] = None
@@ -231,11 +252,14 @@ class Recording:
         """
         if not self.chunks:
             return
-        delivered, timings = self.delivered_ns, self.timings
+        delivered = self.delivered_ns
         ends: dict[int, int] = {}  # first task of each chunk: its end
-        for first, chunk in self.chunks:
-            ends[first] = end = first + len(chunk[1]) // 16  # two 8-byte stamps per call
-            timings[first:end] = chunk_timings(chunk)
+        for first, (_, raw, worker) in self.chunks:
+            stamps = array("q", raw)  # started, finished, started, ... one pair per call
+            ends[first] = end = first + len(stamps) // 2
+            self.finished_ns[first:end] = stamps[1::2]
+            self.workers[first:end] = itertools.repeat(worker, end - first)
+            self.started_ns[first:end] = stamps[0::2]
         self.chunks = []
         flat, waits = self.blocked, array("q")
         for k in range(0, len(flat), 3):
@@ -256,7 +280,7 @@ class Recording:
 
     def _task(self, index: int, origin: int) -> Task:
         outcome, error = self._settle(index)
-        started, finished, worker = self.timings[index] or _NO_TIMING
+        started, finished, worker = self.timing(index) or _NO_TIMING
         delivered = self.delivered_ns[index]
         # Ints are kept as they came (see _PLAIN); a huge one is described here, once.
         arg = self.args[index]
@@ -297,7 +321,8 @@ class Recording:
     def _late_timing(self, index: int) -> BaseException | None:
         """Read timings of a task the caller never took, from its future, if it ran."""
         timing, exc = self.future_timing(index)
-        self.timings[index] = self.timings[index] or timing
+        if timing is not None and self.timing(index) is None:
+            self.set_timing(index, *timing)
         return exc
 
 

@@ -64,7 +64,7 @@ class TracedFuture(cf.Future[Any]):
         return value
 
     def _timing(self) -> Timing | None:
-        return self._recording.timings[self._index]
+        return self._recording.timing(self._index)
 
     def _relay(self, inner: cf.Future[Any]) -> None:
         """Done-callback on the inner future: unwrap the worker's timings."""
@@ -73,17 +73,17 @@ class TracedFuture(cf.Future[Any]):
             self.set_running_or_notify_cancel()
             return
         exc = inner.exception()
-        timings = self._recording.timings
+        rec = self._recording
         if exc is None:
             value, started, finished, worker = inner.result()
-            timings[self._index] = (started, finished, worker)
+            rec.set_timing(self._index, started, finished, worker)
             self.set_result(value)
         else:
             carried = getattr(exc, TIMINGS_ATTR, None)
             if carried:
-                timings[self._index] = carried[0]
+                rec.set_timing(self._index, *carried[0])
             self.set_exception(exc)
-            self._recording.futures[self._index] = _settled(exc)
+            rec.futures[self._index] = _settled(exc)
 
 
 def _settled(exc: BaseException) -> cf.Future[Any]:
@@ -198,8 +198,10 @@ class TracedExecutor(cf.Executor):
         alive, or later tasks would never be submitted.
         """
         rec = self.recording
-        timings, delivered, results, futures = (
-            rec.timings,
+        started_ns, finished_ns, workers, delivered, results, futures = (
+            rec.started_ns,
+            rec.finished_ns,
+            rec.workers,
             rec.delivered_ns,
             rec.results,
             rec.futures,
@@ -221,7 +223,8 @@ class TracedExecutor(cf.Executor):
                     raise
                 got = now()
                 box.append(pack[0])
-                timings[index] = pack[1:]
+                # Recording.set_timing, inlined (once per task): started last.
+                finished_ns[index], workers[index], started_ns[index] = pack[2], pack[3], pack[1]
                 pack = None
                 delivered[index] = got
                 results[index] = box[0] if type(box[0]) in plain else jsonable(box[0])

@@ -126,7 +126,7 @@ class Board:
 
     def _timing(self, i: int) -> Timing | None:
         rec = self.recording
-        return rec.timings[i] or rec.future_timing(i)[0]
+        return rec.timing(i) or rec.future_timing(i)[0]
 
     def _row(self, i: int, submitted: bool, timing: Seen | None, origin: int) -> Row:
         arg = self.args[i]

@@ -41,11 +41,9 @@ class RateColumn(ProgressColumn):
 def counts(recording: Recording) -> tuple[int, int]:
     """(finished, delivered) so far; safe to call from another thread."""
     n = len(recording)
-    timings, futures = recording.timings, recording.futures
+    started, futures = recording.started_ns, recording.futures
     finished = sum(
-        1
-        for i in range(n)
-        if timings[i] is not None or ((f := futures[i]) is not None and f.done())
+        1 for i in range(n) if started[i] != UNSET or ((f := futures[i]) is not None and f.done())
     )
     return finished, n - recording.delivered_ns[:n].count(UNSET)
 
