@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 import click
 
 from loiter.cli.params import (
-    MAX_TASKS,
     MAX_WORKERS,
     Durations,
     Names,
@@ -28,6 +27,7 @@ from loiter.cli.params import (
 )
 from loiter.model.names import DEFAULT_STRATEGIES, EXECUTORS, STRATEGY_NAMES, TRACE_VERSIONS
 from loiter.model.scenarios import DEFAULT_SCENARIOS, SCENARIOS
+from loiter.model.tracecheck import MAX_TASKS
 from loiter.render.styles import LANES, STYLE_NAMES
 
 

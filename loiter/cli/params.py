@@ -11,8 +11,9 @@ from typing import Any
 
 import click
 
+from loiter.model.tracecheck import MAX_TASKS
+
 MAX_WORKERS = 1024
-MAX_TASKS = 10_000_000
 MAX_ARG_FILE = 16 * 1024 * 1024  # bytes: a million arguments fit; /dev/zero does not
 
 

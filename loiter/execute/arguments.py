@@ -21,11 +21,8 @@ from loiter.model.names import (
 )
 from loiter.model.options import Options
 from loiter.model.scenarios import SCENARIOS, preset
-from loiter.model.tracecheck import MAX_SECONDS, MAX_WORKERS, short
+from loiter.model.tracecheck import MAX_SECONDS, MAX_TASKS, MAX_WORKERS, short
 from loiter.workloads.faults import Faults
-
-# As many tasks as the CLI's --durations takes.
-MAX_TASKS = 100_000
 
 
 def check_run(

@@ -31,6 +31,7 @@ from loiter.model.trace import Run, Task
 
 MAX_SECONDS = 1e7  # |any time| and the unit, in seconds from the run's origin
 MAX_WORKERS = 100_000
+MAX_TASKS = 10_000_000  # per run: what the CLI's --durations and loiter.run() accept
 WALL_ORIGIN = (0.0, 1e10)  # time.time() at the origin: 1970 to 2286
 # Timestamps from one host share one clock, so order is exact up to float rounding;
 # a cluster's worker clocks are only as good as their offsets' uncertainty.
