@@ -131,6 +131,19 @@ def test_run_mirrors_the_cli() -> None:
     assert by_ac.summary().stalled_tasks == 0
 
 
+def test_run_bounds_bounded_by_workers_as_the_cli_does() -> None:
+    """No buffersize given: ``workers`` tasks ahead, never all of them (that is map).
+
+    Each ``next()`` submits one more, then waits for the oldest (CPython 3.14's
+    order): task i + 3 is submitted once the caller has task i.
+    """
+    (run,) = loiter.run([0] * 40, strategies=["bounded"], workers=2, unit=UNIT).runs
+    assert run.options["buffersize"] == 2
+    tasks = sorted(run.tasks, key=lambda t: t.index)
+    for earlier, later in zip(tasks, tasks[3:]):
+        assert later.submitted >= earlier.delivered
+
+
 def test_run_presets_by_name() -> None:
     trace = loiter.run(scenarios=["book"], strategies=["map"], unit=0.01)
     assert [t.arg for t in trace.runs[0].tasks] == [0, 1, 2, 3, 4]

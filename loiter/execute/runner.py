@@ -145,7 +145,8 @@ def run(
     ``workload`` is ``loiter``, ``spin`` or ``module:function`` (or pass ``fn``
     itself, with ``durations`` as its arguments; on ``executor="asyncio"`` a
     coroutine function is awaited, a plain one runs via ``asyncio.to_thread``);
-    ``options`` carries chunksize, buffersize, consumer_delay and timeout.
+    ``options`` carries chunksize, buffersize (for ``bounded``: ``workers`` unless
+    given, as on the command line), consumer_delay and timeout.
     ``strategies`` default to the command line's (asyncio: gather, as_completed).
     A bad argument raises ValueError or TypeError naming it (see
     :mod:`loiter.execute.arguments`), as the CLI refuses it.
@@ -165,6 +166,9 @@ def run(
         options,
         faults,
     )
+    options = options or Options()
+    if "bounded" in strategies and options.buffersize is None:  # as the command line has it
+        options = replace(options, buffersize=workers)
     if durations is not None:
         chosen = [custom(tuple(durations))]
     else:
@@ -177,7 +181,7 @@ def run(
         unit,
         workload if fn is None else getattr(fn, "__qualname__", "custom"),
         fn,
-        options or Options(),
+        options,
         faults or Faults(),
     )
     return run_experiment(exp)
