@@ -128,6 +128,32 @@ def test_queued_and_held_rows_show_the_mean_count_per_column() -> None:
     )
 
 
+def test_the_caller_lane_shows_its_share_of_waiting_and_submitting_per_column() -> None:
+    """A bounded loop of sub-pixel tasks: in each 10 µs step the caller submits for 2 µs,
+    then waits 5 µs for a result (and is busy with it the rest). Per column that is 50%
+    blocked, with 20% submitting stacked on top: one patch each, not a bar per span."""
+    n, step = 50_000, 1e-5
+    tasks = [
+        Task(i, 0, i * step, i * step + 2e-6, (i + 1) * step - 1e-6, (i + 1) * step, "w", "ok")
+        for i in range(n)
+    ]
+    blocked = [Blocked(i * step + 2e-6, i * step + 7e-6, i) for i in range(n)]
+    submitting = [(i * step, i * step + 2e-6) for i in range(n)]
+    run = Run("steps", "bounded", "thread", 1, 0.001, tasks, blocked, caller_submitting=submitting)
+    ax = plot_gantt(run)
+    assert collection(ax, "caller") is None and collection(ax, "caller-submitting") is None
+    (waiting,) = patches(ax, "caller")
+    (busy_submitting,) = patches(ax, "caller-submitting")
+    row = len(ax.get_yticks()) - 1.0  # the caller's lane is the last row
+    waited, edges = share(waiting, row)
+    inner = slice(1, -1)  # the first and last columns are cut by the run's ends
+    assert np.allclose(waited[inner], 0.5, atol=0.01)
+    values, sub_edges, floor = busy_submitting.get_data()
+    assert np.allclose(sub_edges, edges)
+    assert np.allclose(floor, waiting.get_data()[0])  # stacked on the waiting share
+    assert np.allclose(((floor - values) / LIGHT.bar)[inner], 0.2, atol=0.01)
+
+
 def test_coverage_matches_a_brute_force_overlap_per_column() -> None:
     rng = np.random.default_rng(3)
     grid = Grid(0.25, 40)

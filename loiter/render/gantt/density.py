@@ -86,19 +86,29 @@ def coverage(
 
 
 def draw_columns(
-    ax: Axes, values: np.ndarray, grid: Grid, row: float, height: float, gid: str, **kw: Any
+    ax: Axes,
+    values: np.ndarray,
+    grid: Grid,
+    row: float,
+    height: float,
+    gid: str,
+    under: np.ndarray | None = None,
+    **kw: Any,
 ) -> StepPatch | None:
     """``values`` (0..1 per column) as an area rising from the bottom of the row (rows count
-    from the top, so y grows downwards), up to the last column with anything in it."""
+    from the top, so y grows downwards), up to the last column with anything in it.
+
+    ``under`` (0..1 per column) stacks the area on top of one drawn before it.
+    """
     used = np.flatnonzero(values > 0)
     if not used.size:
         return None
     last = int(used[-1]) + 1
-    base = row + height / 2
+    floor = row + height / 2 - (0.0 if under is None else np.clip(under[:last], 0.0, 1.0) * height)
     patch = StepPatch(
-        base - np.clip(values[:last], 0.0, 1.0) * height,
+        floor - np.clip(values[:last], 0.0, 1.0) * height,
         grid.edges[: last + 1],
-        baseline=base,
+        baseline=floor,
         fill=True,
         **{"linewidth": 0, **kw},
     )

@@ -258,10 +258,11 @@ def held_submitting(c: Columns, spans: Sequence[tuple[float, float]]) -> tuple[n
 HATCHED_BARS = 2000
 
 
-def submitting_style(st: Style, bars: int = 1) -> dict[str, Any]:
-    """The caller submitting, on its lane and on the results held meanwhile: one look."""
-    dotted = {"hatch": ".."} if bars <= HATCHED_BARS else {}
-    return {"facecolor": st.submitting, "edgecolor": st.queued, "linewidth": 0, **dotted}
+def submitting_style(st: Style, dotted: bool = True) -> dict[str, Any]:
+    """The caller submitting, on its lane and on the results held meanwhile: one look
+    (``dotted`` but where hatching would cost too much, see HATCHED_BARS)."""
+    dots = {"hatch": ".."} if dotted else {}
+    return {"facecolor": st.submitting, "edgecolor": st.queued, "linewidth": 0, **dots}
 
 
 def _spans_on_lane(
@@ -272,13 +273,18 @@ def _spans_on_lane(
     add_bars(ax, np.full(len(edges), row), edges[:, 0], edges[:, 1], gid, **style)
 
 
-def caller_lane(ax: Axes, run: Run, row: float, st: Style, height: float) -> None:
+def caller_lane(
+    ax: Axes, run: Run, row: float, st: Style, height: float, grid: Grid | None = None
+) -> None:
     """Each wait of the caller as a bar; shades alternate so back-to-back waits stay distinct.
 
     Under them, dotted, the spans when the caller was submitting tasks.
 
     Over them, cross-hatched, the spans when an event loop itself was blocked (nobody could
     run, not even the caller): a blocking call inside a coroutine.
+
+    With a ``grid`` (tasks narrower than a pixel) waits and submits are per-column shares
+    instead (:func:`_caller_columns`).
     """
     if run.loop_blocked:
         _spans_on_lane(
@@ -293,8 +299,11 @@ def caller_lane(ax: Axes, run: Run, row: float, st: Style, height: float) -> Non
             linewidth=0.8 * st.scale,
             zorder=3,
         )
+    if grid is not None:
+        _caller_columns(ax, run, row, st, height, grid)
+        return
     if run.caller_submitting:
-        style = submitting_style(st, len(run.caller_submitting))
+        style = submitting_style(st, len(run.caller_submitting) <= HATCHED_BARS)
         _spans_on_lane(ax, run.caller_submitting, row, "caller-submitting", height=height, **style)
     waits = [b for b in run.caller_blocked if b.got > b.ask]
     if not waits:
@@ -310,6 +319,20 @@ def caller_lane(ax: Axes, run: Run, row: float, st: Style, height: float) -> Non
         colors=shades,
         edgecolor="none",
     )
+
+
+def _caller_columns(ax: Axes, run: Run, row: float, st: Style, height: float, grid: Grid) -> None:
+    """Per pixel column, the share of its time the caller was blocked (from the bottom) and,
+    on top of that, submitting: a bounded loop of a million tasks has a million of each,
+    and a polygon per span cost more memory than the whole recording."""
+    waits = np.array([(b.ask, b.got) for b in run.caller_blocked], dtype=float).reshape(-1, 2)
+    blocked = coverage(waits[:, 0], waits[:, 1], grid)[0]
+    draw_columns(ax, blocked, grid, row, height, "caller", color=st.caller[0])
+    if run.caller_submitting:
+        spans = np.array(run.caller_submitting, dtype=float)
+        submitting = coverage(spans[:, 0], spans[:, 1], grid)[0]
+        style = submitting_style(st)  # one patch, however many spans: dots cost nothing
+        draw_columns(ax, submitting, grid, row, height, "caller-submitting", blocked, **style)
 
 
 def count_curve(

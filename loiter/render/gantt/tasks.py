@@ -15,6 +15,7 @@ from ..words import call_label, task_note
 from .geometry import (
     DETAIL_ROWS,
     FATE_MARKER,
+    HATCHED_BARS,
     HELD,
     LOST,
     Canvas,
@@ -78,7 +79,15 @@ def draw_tasks(k: Canvas, ideal: Sequence[IdealLike] | None) -> Panel:
         edgecolor="none",
     )
     py, p0, p1 = held_submitting(c, run.caller_submitting)
-    add_bars(ax, py, p0, p1, "held-submitting", height=held_h, **submitting_style(st, len(py)))
+    add_bars(
+        ax,
+        py,
+        p0,
+        p1,
+        "held-submitting",
+        height=held_h,
+        **submitting_style(st, len(py) <= HATCHED_BARS),
+    )
     pieces = [(row, lo, hi) for row, s in zip(c.row, stalls) for lo, hi in s.intervals]
     if pieces:
         sy, s0, s1 = (np.array(p, dtype=float) for p in zip(*pieces))

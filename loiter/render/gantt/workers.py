@@ -72,7 +72,7 @@ def draw_workers(k: Canvas) -> Panel:
         count_curve(ax, s0, s1, held_row, h, "stall", peak=held_peak, facecolor=st.stall, grid=grid)
     fates(ax, run, c, row, st, 4.0 * st.scale)
     caller_row = lanes + 2.0
-    caller_lane(ax, run, caller_row, st, h)
+    caller_lane(ax, run, caller_row, st, h, grid)
     # Deliveries: short ticks on the caller lane's top edge, where results reach the caller.
     got = np.isfinite(c.delivered)
     tick_row = caller_row - h / 2 - 0.12
