@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import replace
 from io import StringIO
 
 import pytest
@@ -15,6 +16,7 @@ from rich.console import Console
 from loiter.render.terminal.live import (
     DELIVERED,
     HELD,
+    PENDING,
     QUEUED,
     RUNNING,
     Row,
@@ -73,6 +75,18 @@ def test_caller_line_names_what_map_waits_for_and_what_it_holds() -> None:
     assert caller_line(ROWS, "map", done=True) == "caller: done"
 
 
+def test_caller_line_of_bounded_is_blocked_in_next_while_later_tasks_wait_unsubmitted() -> None:
+    """bounded keeps tasks unsubmitted all along: the caller is blocked, not submitting."""
+    later = [replace(ROWS[3], index=4, state=PENDING, submitted=None)]
+    assert caller_line([*ROWS, *later], "bounded", done=False) == (
+        "caller: blocked in next(), waiting for #0 (running); finished but held: #1; "
+        "the rest submitted one per result taken"
+    )
+    assert caller_line([*ROWS, *later], "map", done=False) == "caller: submitting"
+    first = [replace(r, state=PENDING) for r in ROWS]  # nothing submitted yet
+    assert caller_line(first, "bounded", done=False) == "caller: submitting"
+
+
 def _slow_first_in_tmux(args: str) -> str:
     """Start ``loiter-viz ARGS`` on slow-first at unit 0.4 s in a 120x40 tmux pane: its session."""
     session = f"loiter-{uuid.uuid4().hex[:8]}"
@@ -127,7 +141,7 @@ def test_board_states_from_worker_events_then_from_the_done_future() -> None:
 
     from loiter.record.recording import Recording
     from loiter.record.worker import FINISHED, STARTED
-    from loiter.render.terminal.live import PENDING, Board
+    from loiter.render.terminal.live import Board
 
     rec = Recording()
     events: queue.SimpleQueue = queue.SimpleQueue()

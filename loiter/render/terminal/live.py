@@ -168,18 +168,22 @@ def caller_line(rows: Sequence[Row], strategy: str, done: bool) -> str:
     """What the caller waits for right now, in words a lecture can read out."""
     if done:
         return "caller: done"
-    if any(r.state == PENDING for r in rows):
-        return "caller: submitting"
     waiting = [r for r in rows if r.state in (QUEUED, RUNNING, HELD)]
+    pending = any(r.state == PENDING for r in rows)
+    # bounded submits one more per result taken: tasks wait unsubmitted all along.
+    if pending and not (strategy == "bounded" and waiting):
+        return "caller: submitting"
     if not waiting:
         return "caller: finishing"
     held = [r.index for r in rows if r.state == HELD]
-    if strategy == "map":
+    if strategy in ("map", "bounded"):
         head = waiting[0]
         text = f"caller: blocked in next(), waiting for #{head.index} ({head.state})"
         others = [i for i in held if i != head.index]
         if others:
             text += f"; finished but held: {', '.join(f'#{i}' for i in others)}"
+        if pending:
+            text += "; the rest submitted one per result taken"
         return text
     if strategy in ("gather", "taskgroup"):
         what = "gather()" if strategy == "gather" else "the TaskGroup's block"
