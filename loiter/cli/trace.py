@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from loiter.cli.errors import RuntimeFailure
+from loiter.cli.errors import STOP_SIGNALS, RuntimeFailure
 from loiter.cli.options import ChartOptions, chart_options, output_options, trace_format
 from loiter.cli.outputs import check_outputs, ready_to_write, save_chart
 
@@ -74,11 +74,24 @@ def trace_command(
     from loiter.record.autotrace import Tracer
 
     tracer = Tracer()
-    code = run_program(target, args, as_module=module is not None, tracer=tracer)
+
+    def save_now() -> None:
+        """Killed: the trace only, and its path, as fast as that goes."""
+        from loiter.model.tracefile import save
+
+        try:
+            click.echo(save(tracer.stop(), trace_path, trace_format()), err=True)
+        except OSError as exc:
+            click.echo(f"loiter-viz: {trace_path}: cannot write trace ({exc.strerror})", err=True)
+
+    code = run_program(target, args, as_module=module is not None, tracer=tracer, killed=save_now)
     trace = tracer.trace
     assert trace is not None
     sys.stdout.flush()
     report(trace, trace_path, None if no_chart else chart_path, fmt, chart, quiet)
+    if code < 0:
+        signal.signal(-code, signal.SIG_DFL)
+        signal.raise_signal(-code)
     return code
 
 
@@ -105,12 +118,19 @@ def _check_module(module: str) -> str:
     return module
 
 
-def run_program(target: str, args: list[str], *, as_module: bool, tracer: Any) -> int:
-    """Run the program as ``python`` would, tracing; the exit code Python would give."""
+def run_program(
+    target: str, args: list[str], *, as_module: bool, tracer: Any, killed: Callable[[], None]
+) -> int:
+    """Run the program as ``python`` would, tracing; the exit code Python would give
+    (negative: the signal it would die of, as ``subprocess`` says it).
+
+    SIGTERM and SIGHUP kill it as they would kill it under ``python``, once
+    ``killed`` has saved what was recorded (see :func:`_killed_by_signals`).
+    """
     argv, path0 = sys.argv[:], sys.path[0]
     sys.argv = [target, *args]
     sys.path[0] = os.getcwd() if as_module else str(Path(target).resolve().parent)
-    terminate = _exit_on_sigterm()
+    terminate = _killed_by_signals(killed)
     tracer.start()
     try:
         if as_module:
@@ -120,9 +140,8 @@ def run_program(target: str, args: list[str], *, as_module: bool, tracer: Any) -
     except SystemExit as exc:
         return _exit_code(exc.code)
     except KeyboardInterrupt as exc:
-        if not hasattr(exc, "signum"):  # SIGTERM/SIGHUP end a program quietly, Ctrl-C does not
-            _print_uncaught(exc)
-        return 128 + getattr(exc, "signum", signal.SIGINT)  # Ctrl-C, or SIGTERM/SIGHUP
+        _print_uncaught(exc)
+        return -signal.SIGINT  # Python then dies of SIGINT, so its parent sees Ctrl-C
     except BaseException as exc:
         _print_uncaught(exc)
         return 1
@@ -153,21 +172,29 @@ def _print_uncaught(exc: BaseException) -> None:
     sys.excepthook(type(exc), exc.with_traceback(tb), tb)  # the hook may print __traceback__
 
 
-def _exit_on_sigterm() -> Callable[[], None]:
-    """SIGTERM unwinds the program (so its trace is saved) and exits 143, as a killed one would."""
+def _killed_by_signals(save: Callable[[], None]) -> Callable[[], None]:
+    """SIGTERM and SIGHUP end the program as they end it under ``python``: it dies of the
+    signal, and none of its code runs after it, no ``finally`` nor ``except``. (Raised
+    into the program as an exception, a signal ran its clean-up, which could hang where
+    plain Python would have died.) First ``save`` writes the trace; a second signal
+    kills at once, which the atomic write survives. Returns what restores the handlers."""
 
     def stop(signum: int, frame: Any) -> None:
-        raise SystemExit(128 + signum)
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_DFL)
+        try:
+            save()
+        finally:
+            signal.raise_signal(signum)
 
     try:
-        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-            return lambda: None
-        signal.signal(signal.SIGTERM, stop)
+        previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
     except ValueError:  # not the main thread
         return lambda: None
 
     def restore() -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
     return restore
 

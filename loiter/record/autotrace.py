@@ -152,7 +152,9 @@ class Tracer:
         )
         self._runs: list[_SiteRun] = []
         self._loops: list[LoopRecorder] = []  # one per asyncio.run
-        self._lock = threading.Lock()
+        # Re-entrant: `loiter-viz trace` stops the tracer from a signal handler, which may run
+        # in the main thread while it holds the lock (inside a submit).
+        self._lock = threading.RLock()
         self._saved: list[tuple[type, str, Any]] = []
 
     def start(self) -> Tracer:
