@@ -80,7 +80,7 @@ def test_caller_line_of_bounded_is_blocked_in_next_while_later_tasks_wait_unsubm
     later = [replace(ROWS[3], index=4, state=PENDING, submitted=None)]
     assert caller_line([*ROWS, *later], "bounded", done=False) == (
         "caller: blocked in next(), waiting for #0 (running); finished but held: #1; "
-        "the rest submitted one per result taken"
+        "#4.. not yet submitted"
     )
     assert caller_line([*ROWS, *later], "map", done=False) == "caller: submitting"
     first = [replace(r, state=PENDING) for r in ROWS]  # nothing submitted yet

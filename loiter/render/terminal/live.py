@@ -169,7 +169,7 @@ def caller_line(rows: Sequence[Row], strategy: str, done: bool) -> str:
     if done:
         return "caller: done"
     waiting = [r for r in rows if r.state in (QUEUED, RUNNING, HELD)]
-    pending = any(r.state == PENDING for r in rows)
+    pending = [r.index for r in rows if r.state == PENDING]
     # bounded submits one more per result taken: tasks wait unsubmitted all along.
     if pending and not (strategy == "bounded" and waiting):
         return "caller: submitting"
@@ -182,8 +182,8 @@ def caller_line(rows: Sequence[Row], strategy: str, done: bool) -> str:
         others = [i for i in held if i != head.index]
         if others:
             text += f"; finished but held: {', '.join(f'#{i}' for i in others)}"
-        if pending:
-            text += "; the rest submitted one per result taken"
+        if pending:  # bounded: one more is submitted per result taken
+            text += f"; #{pending[0]}.. not yet submitted"
         return text
     if strategy in ("gather", "taskgroup"):
         what = "gather()" if strategy == "gather" else "the TaskGroup's block"
