@@ -41,6 +41,12 @@ class Terminated(KeyboardInterrupt):
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
+def catchable() -> list[signal.Signals]:
+    """The stop signals this process was not told to ignore: under ``nohup`` SIGHUP stays
+    ignored, as the user asked."""
+    return [sig for sig in STOP_SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN]
+
+
 @contextmanager
 def stop_signals_raise() -> Iterator[None]:
     """Inside the block SIGTERM and SIGHUP raise :class:`Terminated` in the main thread, once:
@@ -58,7 +64,7 @@ def stop_signals_raise() -> Iterator[None]:
                 signal.signal(sig, handler)
             signal.raise_signal(signum)
             return
-        for sig in STOP_SIGNALS:
+        for sig in previous:
             signal.signal(sig, signal.SIG_IGN)
         raise Terminated(signum)
 
@@ -66,7 +72,7 @@ def stop_signals_raise() -> Iterator[None]:
         yield  # only the main thread may set handlers; a caller's thread keeps its own
         return
     owner = os.getpid()
-    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
+    previous = {sig: signal.signal(sig, stop) for sig in catchable()}
     try:
         yield
     finally:

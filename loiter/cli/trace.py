@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from loiter.cli.errors import STOP_SIGNALS, RuntimeFailure
+from loiter.cli.errors import RuntimeFailure, catchable
 from loiter.cli.options import ChartOptions, chart_options, output_options, trace_format
 from loiter.cli.outputs import check_outputs, ready_to_write, save_chart
 
@@ -180,7 +180,7 @@ def _killed_by_signals(save: Callable[[], None]) -> Callable[[], None]:
     kills at once, which the atomic write survives. Returns what restores the handlers."""
 
     def stop(signum: int, frame: Any) -> None:
-        for sig in STOP_SIGNALS:
+        for sig in previous:
             signal.signal(sig, signal.SIG_DFL)
         try:
             save()
@@ -188,7 +188,7 @@ def _killed_by_signals(save: Callable[[], None]) -> Callable[[], None]:
             signal.raise_signal(signum)
 
     try:
-        previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
+        previous = {sig: signal.signal(sig, stop) for sig in catchable()}
     except ValueError:  # not the main thread
         return lambda: None
 

@@ -81,6 +81,33 @@ def test_a_signal_during_a_run_saves_the_partial_trace(tmp_path, executor, sig) 
     assert not [w for w in workers if alive(w)], "a worker outlived loiter-viz"
 
 
+def nohup() -> None:
+    """``Popen(preexec_fn=...)``: SIGHUP ignored, as ``nohup`` starts a command."""
+    sigint_default()
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+def test_under_nohup_a_hangup_is_ignored_as_asked(tmp_path) -> None:
+    """SIGHUP inherited as ignored stays ignored (the run ends normally); SIGTERM still stops."""
+    argv = ["--durations", "6,6", "--unit", "0.25", "--strategy", "map", "--quiet"]
+    for sig, code in ((signal.SIGHUP, 0), (signal.SIGTERM, 128 + signal.SIGTERM)):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "loiter", *argv],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=nohup,
+        )
+        time.sleep(1.0)  # running: 1.5 s of tasks
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=20)
+        assert proc.returncode == code, err
+        (run,) = tracefile.load(tmp_path / "plots" / "loiter-thread-3w.json").runs
+        delivered = [t.delivered is not None for t in run.tasks]
+        assert delivered == ([True, True] if sig == signal.SIGHUP else [False, False])
+
+
 @pytest.mark.slow
 def test_ctrl_c_during_a_sweep_keeps_the_runs_already_done(tmp_path) -> None:
     argv = ["sweep", "--workers", "1-40", "-e", "thread", "-s", "map", "-d", "1", "--unit", "0.2"]
