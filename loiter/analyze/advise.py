@@ -19,7 +19,7 @@ from typing import Any
 from loiter.analyze.schedule import ideal_run, ideal_schedule
 from loiter.model.names import POOLLESS, SIMULATED, strategies_on
 from loiter.model.options import Options
-from loiter.model.trace import STALL_EPSILON, Run, Trace
+from loiter.model.trace import STALL_EPSILON, Run, Trace, submitting_clock
 
 ASSUMPTIONS = (
     "task durations are the measured ones and do not depend on the worker count or strategy",
@@ -220,13 +220,18 @@ def consumer_delay(run: Run) -> tuple[float, str | None]:
     A run records ``options["consumer_delay"]`` when it set one; a user's own
     trace does not, but its caller waits show it: each wait ends with a
     delivery, so the median gap between one wait's end and the next ask is
-    the caller's own time per result. Gaps within scheduling noise
-    (STALL_EPSILON) mean no delay.
+    the caller's own time per result, less what it spent submitting in the gap
+    (bounded submits one more before each wait: not the caller's work on a result).
+    Gaps within scheduling noise (STALL_EPSILON) mean no delay.
     """
     if "consumer_delay" in run.options:
         return Options.of(run).consumer_delay, None
     waits = sorted(run.caller_blocked, key=lambda b: b.ask)
-    gaps = [max(0.0, b.ask - a.got) for a, b in itertools.pairwise(waits)]
+    submitting = submitting_clock(run)
+    gaps = [
+        max(0.0, b.ask - a.got - (submitting(b.ask) - submitting(a.got)))
+        for a, b in itertools.pairwise(waits)
+    ]
     delay = statistics.median(gaps) if gaps else 0.0
     if delay <= STALL_EPSILON:
         return 0.0, None

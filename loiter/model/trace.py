@@ -11,7 +11,7 @@ import bisect
 import gc
 import itertools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
@@ -407,24 +407,30 @@ def summarize(run: Run, stalls: Sequence[Stall] | None = None) -> Summary:
     )
 
 
-def _held_submitting(run: Run, stalls: Sequence[float]) -> float:
-    """Held time that overlaps the caller's submitting: per task, what its stall leaves.
+def submitting_clock(run: Run) -> Callable[[float], float]:
+    """The seconds the caller had spent submitting from the origin up to ``t``.
 
-    Submitting spans are disjoint and in time order, so a prefix sum and two
-    bisections give each task's overlap: O(n log n) like the stalls.
+    Submitting spans are disjoint and in time order, so a prefix sum and a
+    bisection answer each ``t`` in O(log n): an overlap with any interval is
+    the difference of two calls.
     """
     spans = sorted(run.caller_submitting)
-    if not spans:
-        return 0.0
     starts = [a for a, _ in spans]
     ends = [b for _, b in spans]
     total = [0.0, *itertools.accumulate(b - a for a, b in spans)]
 
     def covered(t: float) -> float:
-        """Submitting time from the origin up to ``t``."""
         k = bisect.bisect_right(starts, t)
         return total[k] - max(0.0, ends[k - 1] - t) if k else 0.0
 
+    return covered
+
+
+def _held_submitting(run: Run, stalls: Sequence[float]) -> float:
+    """Held time that overlaps the caller's submitting: per task, what its stall leaves."""
+    if not run.caller_submitting:
+        return 0.0
+    covered = submitting_clock(run)
     out = 0.0
     for task, stall in zip(run.tasks, stalls, strict=True):
         if task.finished is None or task.delivered is None or task.delivered <= task.finished:

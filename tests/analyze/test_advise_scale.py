@@ -145,6 +145,15 @@ def test_a_consumer_delay_is_inferred_from_the_callers_gaps(delay: float) -> Non
     assert same.makespan == pytest.approx(run.summary().makespan, abs=1e-6)
 
 
+@pytest.mark.parametrize("delay", [0.0, 0.05])
+def test_submitting_inside_a_gap_is_not_the_callers_work_on_a_result(delay: float) -> None:
+    """bounded: after each result the caller submits one more (here 30 ms), then asks."""
+    run = consuming_run(delay + 0.03)
+    run.strategy = "bounded"
+    run.caller_submitting = [(b.got, b.got + 0.03) for b in run.caller_blocked]
+    assert consumer_delay(run)[0] == pytest.approx(delay)
+
+
 def test_a_recorded_or_negligible_delay_is_not_inferred() -> None:
     run = consuming_run(0.05)
     run.options["consumer_delay"] = 0.0
