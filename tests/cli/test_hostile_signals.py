@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,14 +19,16 @@ from loiter.model import tracefile
 LONG = ["--durations", "40,40", "--unit", "0.25", "--strategy", "map"]
 
 
-def start(argv: list[str], cwd: Path) -> subprocess.Popen[str]:
+def start(
+    argv: list[str], cwd: Path, preexec: Callable[[], None] = sigint_default
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "loiter", *argv],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=sigint_default,
+        preexec_fn=preexec,
     )
 
 
@@ -91,14 +94,7 @@ def test_under_nohup_a_hangup_is_ignored_as_asked(tmp_path) -> None:
     """SIGHUP inherited as ignored stays ignored (the run ends normally); SIGTERM still stops."""
     argv = ["--durations", "6,6", "--unit", "0.25", "--strategy", "map", "--quiet"]
     for sig, code in ((signal.SIGHUP, 0), (signal.SIGTERM, 128 + signal.SIGTERM)):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "loiter", *argv],
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            preexec_fn=nohup,
-        )
+        proc = start(argv, tmp_path, nohup)
         time.sleep(1.0)  # running: 1.5 s of tasks
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=20)
