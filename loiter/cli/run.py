@@ -308,6 +308,7 @@ def experiment(
     scheduler: str | None = None,
 ) -> Any:
     """The Experiment the options describe; the workload is imported and checked here."""
+    from loiter.execute.executors import safe_start_method
     from loiter.execute.runner import Experiment
     from loiter.model.names import POOLLESS, WORKLOADS
     from loiter.model.options import Options
@@ -329,7 +330,7 @@ def experiment(
             resolve_async(workload, unit)
         fn = None if workload in ("flags",) or executor == "asyncio" else resolve(workload, unit)
         if fn is not None and executor == "process" and any(s not in POOLLESS for s in strategy):
-            check_importable(fn)
+            check_importable(fn, safe_start_method(fn))
     except WorkloadError as exc:
         raise click.BadParameter(str(exc), param_hint="'--workload'") from None
     options = Options(

@@ -100,7 +100,7 @@ def run_experiment(
         and exp.executor == "process"
         and any(s not in POOLLESS for s in exp.strategies)
     ):
-        check_importable(fn)
+        check_importable(fn, exp.start_method or safe_start_method(fn))
     trace = Trace()
     with keeping(trace):
         for scenario in exp.scenarios:

@@ -7,7 +7,6 @@ before anything runs.
 from __future__ import annotations
 
 import importlib
-import multiprocessing
 import os
 import pickle
 import sys
@@ -55,11 +54,11 @@ def import_function(spec: str) -> Callable[[Any], Any]:
     return obj
 
 
-def check_importable(fn: Callable[..., Any]) -> None:
-    """Fail now, in the caller, if worker processes could not get the function."""
+def check_importable(fn: Callable[..., Any], method: str) -> None:
+    """Fail now, in the caller, if worker processes started by ``method`` (the run's own
+    start method, not the process-wide default) could not get the function."""
     target = fn.func if isinstance(fn, partial) else fn
     name = getattr(target, "__qualname__", repr(target))
-    method = multiprocessing.get_start_method()
     if getattr(target, "__module__", None) == "__main__" and method != "fork":
         raise WorkloadError(
             f"{name} is defined in __main__, which worker processes started with "

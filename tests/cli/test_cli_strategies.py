@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import pytest
@@ -164,18 +165,18 @@ def _local_function() -> None:
 
 def test_functions_worker_processes_cannot_import_are_refused(monkeypatch) -> None:
     with pytest.raises(WorkloadError, match="cannot be sent to worker processes"):
-        check_importable(_local_function())
+        check_importable(_local_function(), "fork")
 
     def in_main(x):
         return x
 
     in_main.__module__ = "__main__"
     in_main.__qualname__ = "in_main"
-    monkeypatch.setattr(
-        "loiter.workloads.functions.multiprocessing.get_start_method", lambda: "spawn"
-    )
-    with pytest.raises(WorkloadError, match=r"defined in __main__.*'spawn' cannot import"):
-        check_importable(in_main)
+    monkeypatch.setattr(sys.modules["__main__"], "in_main", in_main, raising=False)
+    check_importable(in_main, "fork")  # a forked worker has __main__ as the caller had it
+    for method in ("spawn", "forkserver"):  # whatever the process-wide default is
+        with pytest.raises(WorkloadError, match=rf"defined in __main__.*'{method}' cannot import"):
+            check_importable(in_main, method)
 
 
 def test_ideal_draws_ghosts_behind_the_measured_bars() -> None:
