@@ -11,7 +11,7 @@ import sys
 import httpx
 import pytest
 from helpers.commands import cli
-from helpers.fixtures import sigint_default
+from helpers.fixtures import signals_default
 
 from loiter.model import tracefile
 from loiter.workloads.flags.images import flag_gif
@@ -84,7 +84,7 @@ def test_serve_answers_logs_and_stops_on_ctrl_c() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=sigint_default,
+        preexec_fn=signals_default,
     )
     try:
         banner = proc.stdout.readline()

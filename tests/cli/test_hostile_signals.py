@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers.fixtures import sigint_default
+from helpers.fixtures import signals_default
 
 from loiter.cli import main
 from loiter.model import tracefile
@@ -20,7 +20,7 @@ LONG = ["--durations", "40,40", "--unit", "0.25", "--strategy", "map"]
 
 
 def start(
-    argv: list[str], cwd: Path, preexec: Callable[[], None] = sigint_default
+    argv: list[str], cwd: Path, preexec: Callable[[], None] = signals_default
 ) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "loiter", *argv],
@@ -86,7 +86,7 @@ def test_a_signal_during_a_run_saves_the_partial_trace(tmp_path, executor, sig) 
 
 def nohup() -> None:
     """``Popen(preexec_fn=...)``: SIGHUP ignored, as ``nohup`` starts a command."""
-    sigint_default()
+    signals_default()
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 

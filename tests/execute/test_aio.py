@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from helpers import UNIT
 from helpers.commands import cli as run_cli
-from helpers.fixtures import blocked_loop, sigint_default
+from helpers.fixtures import blocked_loop, signals_default
 from helpers.timing import quiet, yardstick
 from helpers.tracefiles import RESOLUTION
 
@@ -229,7 +229,7 @@ def test_ctrl_c_on_the_loop_saves_what_ran(tmp_path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=sigint_default,
+        preexec_fn=signals_default,
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().startswith("loiter-viz: 1 run(s)")

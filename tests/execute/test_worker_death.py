@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.fixtures import signals_default
 from helpers.taskfns import nap
 
 from loiter.execute.executors import make_executor, warm_up
@@ -49,6 +50,7 @@ def started(argv: list[str]) -> tuple[subprocess.Popen[str], list[int]]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=signals_default,
     )
     assert proc.stdout is not None
     proc.stdout.readline()  # the run has begun

@@ -23,7 +23,7 @@ def cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess
 def in_session(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """The CLI started as a terminal starts it: in its own session (a signal to the group
     reaches its workers too), Ctrl-C at its default, stdout unbuffered so a test can read on."""
-    from helpers.fixtures import sigint_default
+    from helpers.fixtures import signals_default
 
     return subprocess.Popen(
         [sys.executable, "-m", "loiter", *args],
@@ -38,5 +38,5 @@ def in_session(*args: str, env: dict[str, str] | None = None) -> subprocess.Pope
             **(env or {}),
         },
         start_new_session=True,
-        preexec_fn=sigint_default,
+        preexec_fn=signals_default,
     )

@@ -78,13 +78,15 @@ def many_tasks(n: int, workers: int = 4, strategy: str = "map", seed: int = 0) -
     return Run("random", strategy, "thread", workers, 0.05, tasks, blocked, wall_origin=0.0)
 
 
-def sigint_default() -> None:
-    """``Popen(preexec_fn=...)`` for the Ctrl-C tests: a shell that runs the suite in the
-    background ignores SIGINT and its children inherit that; Python then never raises
-    KeyboardInterrupt. A real terminal's Ctrl-C reaches a process with the default."""
+def signals_default() -> None:
+    """``Popen(preexec_fn=...)`` for the tests that send a stop signal: a shell that runs
+    the suite in the background ignores SIGINT, ``nohup`` ignores SIGHUP, and children
+    inherit that (loiter-viz then rightly keeps ignoring them). A real terminal's Ctrl-C,
+    hangup or ``kill`` reaches a process with the defaults."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def blocked_loop() -> Run:

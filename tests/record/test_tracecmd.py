@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.fixtures import signals_default
 
 import loiter
 from loiter.analyze.schedule import ideal_schedule
@@ -177,6 +178,7 @@ def stopped_while_hanging(command: list[str], sig: int) -> subprocess.Popen[str]
         stderr=subprocess.PIPE,
         text=True,
         env=ENV,
+        preexec_fn=signals_default,
     ) as proc:
         assert proc.stdout is not None
         assert proc.stdout.readline() == "[0.05, 0.0]\n"
